@@ -1,0 +1,72 @@
+using Microsoft.Net.Http.Headers;
+using Registry.Distribution.Core;
+using Registry.Oci;
+
+namespace Registry.Distribution.Apis;
+
+internal static class BlobsApi
+{
+    private const int CopyBufferSize = 1024 * 1024;
+
+    /// <summary><c>GET|HEAD /v2/&lt;name&gt;/blobs/&lt;digest&gt;</c>, with single byte ranges.</summary>
+    public static async Task<IResult> GetBlob(HttpContext context, RepositoryPath repository, string reference, IBlobStore blobs)
+    {
+        var digest = Digest.Parse(reference);
+        var blob = await blobs.StatAsync(repository, digest, context.RequestAborted);
+        if (blob is null)
+        {
+            return OciErrorResult.Of(OciErrorCode.BlobUnknown, $"blob {digest} is not in repository {repository.Name}", new { digest = reference });
+        }
+
+        var headers = context.Response.Headers;
+        var etag = $"\"{digest}\"";
+        headers[HeaderNames.ETag] = etag;
+        headers["Docker-Content-Digest"] = digest.ToString();
+        headers[HeaderNames.AcceptRanges] = "bytes";
+        headers[HeaderNames.CacheControl] = "max-age=31536000";
+        if (context.Request.Headers.IfNoneMatch.Contains(etag))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        long offset = 0;
+        var length = blob.Size;
+        var status = StatusCodes.Status200OK;
+        if (HttpRange.TryParseRange(context.Request.Headers.Range, blob.Size, out var rangeOffset, out var rangeLength, out var satisfiable))
+        {
+            if (!satisfiable)
+            {
+                headers[HeaderNames.ContentRange] = $"bytes */{blob.Size}";
+                return OciErrorResult.Of(OciErrorCode.RangeInvalid, $"range is outside the blob's {blob.Size} bytes", new { size = blob.Size });
+            }
+
+            (offset, length, status) = (rangeOffset, rangeLength, StatusCodes.Status206PartialContent);
+            headers[HeaderNames.ContentRange] = $"bytes {offset}-{offset + length - 1}/{blob.Size}";
+        }
+
+        context.Response.StatusCode = status;
+        context.Response.ContentType = MediaTypes.OctetStream;
+        context.Response.ContentLength = length;
+        if (HttpMethods.IsHead(context.Request.Method) || length == 0)
+        {
+            return TypedResults.Empty;
+        }
+
+        await using var content = await blobs.OpenReadAsync(repository, blob, offset, status == StatusCodes.Status206PartialContent ? length : null, context.RequestAborted);
+        await content.CopyToAsync(context.Response.Body, CopyBufferSize, context.RequestAborted);
+        return TypedResults.Empty;
+    }
+
+    /// <summary><c>DELETE /v2/&lt;name&gt;/blobs/&lt;digest&gt;</c>: unlinks the blob from the repository.</summary>
+    public static async Task<IResult> DeleteBlob(HttpContext context, RepositoryPath repository, string reference, IBlobStore blobs)
+    {
+        var digest = Digest.Parse(reference);
+        if (!await blobs.DeleteAsync(repository, digest, context.RequestAborted))
+        {
+            return OciErrorResult.Of(OciErrorCode.BlobUnknown, $"blob {digest} is not in repository {repository.Name}", new { digest = reference });
+        }
+
+        context.Response.Headers["Docker-Content-Digest"] = digest.ToString();
+        return TypedResults.Accepted((string?)null);
+    }
+}

@@ -1,0 +1,82 @@
+using Registry.Distribution.Core;
+using Registry.Oci;
+
+namespace Registry.Distribution.Apis;
+
+/// <summary>The OCI distribution / Docker Registry v2 API under <c>/v2</c>.</summary>
+public static class DistributionApi
+{
+    public const string ApiVersionHeader = "Docker-Distribution-API-Version";
+
+    private static readonly string[] Methods = ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"];
+
+    public static RouteGroupBuilder MapDistributionApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/v2");
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            context.HttpContext.Response.Headers[ApiVersionHeader] = "registry/2.0";
+            return await next(context);
+        });
+        group.MapMethods("/", ["GET", "HEAD"], GetBase).WithName("V2Base");
+        group.MapMethods("/{**path}", Methods, Dispatch).WithName("V2").WithMetadata(new UnlimitedRequestBody());
+        return group;
+    }
+
+    /// <summary><c>GET /v2/</c>: the API version check every client starts with.</summary>
+    public static IResult GetBase() => TypedResults.Text("{}", MediaTypes.Json);
+
+    /// <summary>One route parser for every <c>/v2/&lt;name&gt;/…</c> endpoint, then a named handler per endpoint and method.</summary>
+    public static async Task<IResult> Dispatch(HttpContext context, string? path, IRegistryResolver registries)
+    {
+        if (path is null || !V2Route.TryParse(path, out var route))
+        {
+            return OciErrorResult.Of(OciErrorCode.NameUnknown with { Code = "NOT_FOUND" }, "no such endpoint under /v2", path);
+        }
+
+        try
+        {
+            var method = context.Request.Method;
+            var services = context.RequestServices;
+            if (route.Endpoint == V2Endpoint.Catalog)
+            {
+                return IsRead(method)
+                    ? await CatalogApi.GetCatalog(context, registries.Resolve(context), services.GetRequiredService<IManifestStore>())
+                    : MethodNotAllowed(method);
+            }
+
+            var repository = new RepositoryPath(registries.Resolve(context), route.Name);
+            return (route.Endpoint, method) switch
+            {
+                (V2Endpoint.Blob, "GET" or "HEAD") => await BlobsApi.GetBlob(context, repository, route.Argument, services.GetRequiredService<IBlobStore>()),
+                (V2Endpoint.Blob, "DELETE") => await BlobsApi.DeleteBlob(context, repository, route.Argument, services.GetRequiredService<IBlobStore>()),
+                (V2Endpoint.UploadStart, "POST") => await UploadsApi.StartUpload(context, repository, services.GetRequiredService<IUploadStore>(), services.GetRequiredService<IBlobStore>()),
+                (V2Endpoint.Upload, "GET") => await UploadsApi.GetUploadStatus(context, repository, route.Argument, services.GetRequiredService<IUploadStore>()),
+                (V2Endpoint.Upload, "PATCH") => await UploadsApi.PatchUpload(context, repository, route.Argument, services.GetRequiredService<IUploadStore>()),
+                (V2Endpoint.Upload, "PUT") => await UploadsApi.CompleteUpload(context, repository, route.Argument, services.GetRequiredService<IUploadStore>()),
+                (V2Endpoint.Upload, "DELETE") => await UploadsApi.CancelUpload(context, repository, route.Argument, services.GetRequiredService<IUploadStore>()),
+                (V2Endpoint.Manifest, "GET" or "HEAD") => await ManifestsApi.GetManifest(context, repository, route.Argument, services.GetRequiredService<IManifestStore>()),
+                (V2Endpoint.Manifest, "PUT") => await ManifestsApi.PutManifest(context, repository, route.Argument, services.GetRequiredService<IManifestStore>()),
+                (V2Endpoint.Manifest, "DELETE") => await ManifestsApi.DeleteManifest(context, repository, route.Argument, services.GetRequiredService<IManifestStore>()),
+                (V2Endpoint.Tags, "GET" or "HEAD") => await TagsApi.ListTags(context, repository, services.GetRequiredService<IManifestStore>()),
+                (V2Endpoint.Referrers, "GET" or "HEAD") => await ReferrersApi.ListReferrers(context, repository, route.Argument, services.GetRequiredService<IManifestStore>()),
+                _ => MethodNotAllowed(method),
+            };
+        }
+        catch (OciException ex)
+        {
+            return OciErrorResult.From(ex);
+        }
+    }
+
+    /// <summary>Blob bodies are streamed and may be many GiB; the manifest handler enforces its own limit.</summary>
+    private sealed class UnlimitedRequestBody : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata
+    {
+        public long? MaxRequestBodySize => null;
+    }
+
+    private static bool IsRead(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+
+    private static OciErrorResult MethodNotAllowed(string method) =>
+        OciErrorResult.Of(OciErrorCode.Unsupported, $"method {method} is not supported on this endpoint");
+}

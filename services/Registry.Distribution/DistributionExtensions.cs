@@ -1,0 +1,49 @@
+using Registry.Distribution.Caching;
+using Registry.Distribution.Core;
+using Registry.Storage;
+using StackExchange.Redis;
+
+namespace Registry.Distribution;
+
+public static class DistributionExtensions
+{
+    /// <summary>The Aspire resource / connection string name of the shared Redis cache.</summary>
+    public const string CacheConnectionName = "cache";
+
+    /// <summary>
+    /// Registers the distribution service: storage, the core stores, and the cache decorators around them
+    /// (Redis when <c>ConnectionStrings:cache</c> is set, else in process).
+    /// </summary>
+    public static IHostApplicationBuilder AddDistribution(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DistributionOptions>()
+            .Bind(builder.Configuration.GetSection(DistributionOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.AddRegistryStorage();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IRegistryResolver, DefaultRegistryResolver>();
+        builder.Services.AddSingleton<UploadHashCache>();
+
+        if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(CacheConnectionName)))
+        {
+            builder.AddRedisClient(CacheConnectionName, configureOptions: options => options.AbortOnConnectFail = false);
+            builder.Services.AddSingleton<IRegistryCache>(services =>
+                new RedisRegistryCache(services.GetRequiredService<IConnectionMultiplexer>(), services.GetRequiredService<ILogger<RedisRegistryCache>>()));
+        }
+        else
+        {
+            builder.Services.AddSingleton<IRegistryCache, MemoryRegistryCache>();
+        }
+
+        builder.Services.AddSingleton<IBlobStore>(services => new CachingBlobStore(
+            new StorageBlobStore(services.GetRequiredService<IStorageDriverFactory>()),
+            services.GetRequiredService<IRegistryCache>()));
+        builder.Services.AddSingleton<IManifestStore>(services => new CachingManifestStore(
+            new StorageManifestStore(services.GetRequiredService<IStorageDriverFactory>(), services.GetRequiredService<IBlobStore>()),
+            services.GetRequiredService<IRegistryCache>()));
+        builder.Services.AddSingleton<IUploadStore, StorageUploadStore>();
+        return builder;
+    }
+}

@@ -1,0 +1,30 @@
+using Registry.Storage;
+
+namespace Registry.Standalone;
+
+public static class StandaloneExtensions
+{
+    public const string DataDirectoryVariable = "REGISTRY_DATA_DIR";
+    public const string DefaultDataDirectory = "data";
+
+    /// <summary>
+    /// The single-process defaults: filesystem storage under the data directory (<c>--data-dir</c>, else
+    /// <c>REGISTRY_DATA_DIR</c>, else <c>./data</c>), in-memory cache, no external service.
+    /// </summary>
+    public static WebApplicationBuilder AddStandaloneDefaults(this WebApplicationBuilder builder, string[] args)
+    {
+        var dataDirectory = Environment.GetEnvironmentVariable(DataDirectoryVariable) is { Length: > 0 } fromEnvironment
+            ? fromEnvironment
+            : DefaultDataDirectory;
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"{StorageOptions.SectionName}:{nameof(StorageOptions.Driver)}"] = nameof(StorageDriverKind.FileSystem),
+            [$"{StorageOptions.SectionName}:{nameof(StorageOptions.RootDirectory)}"] = dataDirectory,
+        });
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
+        {
+            ["--data-dir"] = $"{StorageOptions.SectionName}:{nameof(StorageOptions.RootDirectory)}",
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,13 @@
+using System.Collections.Concurrent;
+using Azure.Storage.Blobs;
+
+namespace Registry.Storage.AzureBlob;
+
+/// <summary>Each registry is its own container, <c>&lt;prefix&gt;&lt;registry&gt;</c>.</summary>
+public sealed class AzureBlobStorageDriverFactory(BlobServiceClient service, string containerPrefix) : IStorageDriverFactory
+{
+    private readonly ConcurrentDictionary<string, IStorageDriver> _drivers = new(StringComparer.Ordinal);
+
+    public IStorageDriver ForRegistry(string registry) =>
+        _drivers.GetOrAdd(registry, name => new AzureBlobStorageDriver(service.GetBlobContainerClient(containerPrefix + name)));
+}

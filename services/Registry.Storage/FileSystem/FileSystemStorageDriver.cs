@@ -1,0 +1,272 @@
+using System.Runtime.CompilerServices;
+
+namespace Registry.Storage.FileSystem;
+
+/// <summary>
+/// Stores objects as files under one root directory. Small writes go to a temporary file and are renamed into place
+/// (atomic on POSIX); conditional writes hold an exclusive lock file so instances sharing the directory agree.
+/// </summary>
+public sealed class FileSystemStorageDriver : IStorageDriver
+{
+    private const string TempSuffix = ".tmp";
+    private const string LockSuffix = ".lock";
+    private const int CopyBufferSize = 1024 * 1024;
+
+    private readonly string _root;
+    private readonly bool _flushToDisk;
+
+    public FileSystemStorageDriver(string rootDirectory, bool flushToDisk = true)
+    {
+        _root = Path.GetFullPath(rootDirectory);
+        _flushToDisk = flushToDisk;
+        Directory.CreateDirectory(_root);
+    }
+
+    public string RootDirectory => _root;
+
+    public Task<StorageObjectInfo?> GetInfoAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var file = new FileInfo(Resolve(path));
+        return Task.FromResult(file.Exists ? new StorageObjectInfo(file.Length, ETagOf(file), file.LastWriteTimeUtc) : null);
+    }
+
+    public async Task<StorageObject?> ReadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var full = Resolve(path);
+        try
+        {
+            await using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous);
+            var file = new FileInfo(full);
+            var content = new byte[stream.Length];
+            await stream.ReadExactlyAsync(content, cancellationToken);
+            return new StorageObject(content, ETagOf(file), file.LastWriteTimeUtc);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public Task<Stream> OpenReadAsync(string path, long offset = 0, long? length = null, CancellationToken cancellationToken = default)
+    {
+        var full = Resolve(path);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new StorageNotFoundException(path);
+        }
+
+        if (offset > 0)
+        {
+            stream.Seek(offset, SeekOrigin.Begin);
+        }
+
+        return Task.FromResult<Stream>(length is null ? stream : new BoundedReadStream(stream, length.Value));
+    }
+
+    public async Task<string> WriteAsync(string path, ReadOnlyMemory<byte> content, StorageCondition condition = default, CancellationToken cancellationToken = default)
+    {
+        var full = Resolve(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = $"{full}.{Guid.NewGuid():N}{TempSuffix}";
+        await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+        {
+            await stream.WriteAsync(content, cancellationToken);
+            if (_flushToDisk)
+            {
+                stream.Flush(flushToDisk: true);
+            }
+        }
+
+        try
+        {
+            if (condition == default)
+            {
+                File.Move(temp, full, overwrite: true);
+                return ETagOf(new FileInfo(full));
+            }
+
+            using (await AcquireLockAsync(full, cancellationToken))
+            {
+                var current = new FileInfo(full);
+                var holds = condition.IfNotExists ? !current.Exists : current.Exists && ETagOf(current) == condition.IfMatch;
+                if (!holds)
+                {
+                    throw new StoragePreconditionFailedException(path);
+                }
+
+                File.Move(temp, full, overwrite: true);
+                return ETagOf(new FileInfo(full));
+            }
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    public async Task<long> AppendAsync(string path, Stream content, long expectedOffset, CancellationToken cancellationToken = default)
+    {
+        var full = Resolve(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var mode = expectedOffset == 0 ? FileMode.OpenOrCreate : FileMode.Open;
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(full, mode, FileAccess.Write, FileShare.Read | FileShare.Delete, 0, FileOptions.Asynchronous);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new StoragePreconditionFailedException(path);
+        }
+
+        await using (stream)
+        {
+            if (stream.Length != expectedOffset)
+            {
+                throw new StoragePreconditionFailedException(path);
+            }
+
+            stream.Seek(expectedOffset, SeekOrigin.Begin);
+            await content.CopyToAsync(stream, CopyBufferSize, cancellationToken);
+            if (_flushToDisk)
+            {
+                stream.Flush(flushToDisk: true);
+            }
+
+            return stream.Length;
+        }
+    }
+
+    public Task MoveAsync(string source, string destination, CancellationToken cancellationToken = default)
+    {
+        var from = Resolve(source);
+        var to = Resolve(destination);
+        if (!File.Exists(from))
+        {
+            throw new StorageNotFoundException(source);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+        File.Move(from, to, overwrite: true);
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var full = Resolve(path);
+        if (!File.Exists(full))
+        {
+            return Task.FromResult(false);
+        }
+
+        File.Delete(full);
+        File.Delete(full + LockSuffix);
+        PruneEmptyDirectories(Path.GetDirectoryName(full)!);
+        return Task.FromResult(true);
+    }
+
+    public Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        var full = Resolve(prefix);
+        try
+        {
+            Directory.Delete(full, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+
+        PruneEmptyDirectories(Path.GetDirectoryName(full)!);
+        return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var full = Resolve(prefix);
+        if (!Directory.Exists(full))
+        {
+            yield break;
+        }
+
+        IEnumerable<string> entries;
+        try
+        {
+            entries = Directory.EnumerateFileSystemEntries(full).ToList();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            yield break;
+        }
+
+        foreach (var entry in entries)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var name = Path.GetFileName(entry);
+            if (name.EndsWith(TempSuffix, StringComparison.Ordinal) || name.EndsWith(LockSuffix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            yield return name;
+        }
+
+        await Task.CompletedTask;
+    }
+
+    private string Resolve(string path)
+    {
+        if (string.IsNullOrEmpty(path) || path.StartsWith('/') || path.Contains('\\', StringComparison.Ordinal) ||
+            path.Split('/').Any(segment => segment is "" or "." or ".."))
+        {
+            throw new ArgumentException($"storage path '{path}' is not a clean relative path", nameof(path));
+        }
+
+        return Path.Join(_root, path);
+    }
+
+    private void PruneEmptyDirectories(string directory)
+    {
+        while (directory.Length > _root.Length && directory.StartsWith(_root, StringComparison.Ordinal))
+        {
+            try
+            {
+                if (Directory.EnumerateFileSystemEntries(directory).Any())
+                {
+                    return;
+                }
+
+                Directory.Delete(directory);
+            }
+            catch (IOException)
+            {
+                return;
+            }
+
+            directory = Path.GetDirectoryName(directory)!;
+        }
+    }
+
+    private static string ETagOf(FileInfo file) => $"\"{file.LastWriteTimeUtc.Ticks:x}-{file.Length:x}\"";
+
+    /// <summary>An exclusive lock file: serialises conditional writes across threads and processes sharing the directory.</summary>
+    private static async Task<IDisposable> AcquireLockAsync(string full, CancellationToken cancellationToken)
+    {
+        var lockPath = full + LockSuffix;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            }
+            catch (IOException) when (attempt < 2000)
+            {
+                await Task.Delay(attempt < 10 ? 1 : 5, cancellationToken);
+            }
+        }
+    }
+}
