@@ -218,16 +218,7 @@ public sealed class FileSystemStorageDriver : IStorageDriver
         await Task.CompletedTask;
     }
 
-    private string Resolve(string path)
-    {
-        if (string.IsNullOrEmpty(path) || path.StartsWith('/') || path.Contains('\\', StringComparison.Ordinal) ||
-            path.Split('/').Any(segment => segment is "" or "." or ".."))
-        {
-            throw new ArgumentException($"storage path '{path}' is not a clean relative path", nameof(path));
-        }
-
-        return Path.Join(_root, path);
-    }
+    private string Resolve(string path) => Path.Join(_root, StoragePathGuard.Check(path));
 
     private void PruneEmptyDirectories(string directory)
     {

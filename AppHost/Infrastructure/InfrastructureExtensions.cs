@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Registry.AppHost.Infrastructure;
+
+public static class InfrastructureExtensions
+{
+    /// <summary>
+    /// Declares Redis, RabbitMQ and Azure Blob storage (Azurite). <c>Infrastructure:Mode</c> picks containers or local
+    /// executables; <c>Auto</c> takes containers only when the runtime already holds the images.
+    /// </summary>
+    public static RegistryInfrastructure AddRegistryInfrastructure(this IDistributedApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection("Infrastructure");
+        var images = new InfrastructureImages(
+            section["Images:Redis"] ?? "docker.io/library/redis:8.2",
+            section["Images:RabbitMQ"] ?? "docker.io/library/rabbitmq:4.1-management",
+            section["Images:Azurite"] ?? "mcr.microsoft.com/azure-storage/azurite:3.35.0");
+        var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
+        var probe = new InfrastructureProbe(repositoryRoot);
+        var mode = section.GetValue("Mode", InfrastructureMode.Auto);
+
+        if (mode == InfrastructureMode.Auto)
+        {
+            mode = probe.ContainersCanProvide(images, out var reason) ? InfrastructureMode.Containers : InfrastructureMode.Executables;
+            Console.WriteLine($"Infrastructure: {mode} ({reason}). Set Infrastructure:Mode to choose.");
+        }
+
+        if (mode == InfrastructureMode.Executables)
+        {
+            var missing = probe.MissingExecutables();
+            if (missing.Count > 0)
+            {
+                throw new DistributedApplicationException(
+                    "Cannot provide Redis, RabbitMQ and Azurite: no container runtime with the images, and these executables are missing: " +
+                    string.Join("; ", missing) + $". To fix, {InfrastructureProbe.SetupHint}.");
+            }
+
+            var dataDirectory = section["DataDirectory"] is { Length: > 0 } configured
+                ? Path.GetFullPath(configured)
+                : Path.Combine(repositoryRoot, ".data");
+            return AddExecutables(builder, probe, dataDirectory);
+        }
+
+        return AddContainers(builder, images);
+    }
+
+    private static RegistryInfrastructure AddContainers(IDistributedApplicationBuilder builder, InfrastructureImages images)
+    {
+        var (redisImage, redisTag) = Split(images.Redis);
+        var (rabbitImage, rabbitTag) = Split(images.RabbitMQ);
+        var (azuriteImage, azuriteTag) = Split(images.Azurite);
+
+        var cache = builder.AddRedis(ResourceNames.Cache).WithImage(redisImage, redisTag).WithImagePullPolicy(ImagePullPolicy.Missing);
+        var messaging = builder.AddRabbitMQ(ResourceNames.Messaging).WithImage(rabbitImage, rabbitTag).WithImagePullPolicy(ImagePullPolicy.Missing);
+        var blobs = builder.AddResource(new AzuriteContainerResource(ResourceNames.Blobs))
+            .WithImage(azuriteImage, azuriteTag)
+            .WithImagePullPolicy(ImagePullPolicy.Missing)
+            .WithArgs("azurite-blob", "--blobHost", "0.0.0.0", "--skipApiVersionCheck", "--loose")
+            .WithEndpoint(targetPort: 10000, name: "blob", scheme: "http");
+
+        return new RegistryInfrastructure(Widen(blobs), Widen(cache), Widen(messaging), InfrastructureMode.Containers);
+    }
+
+    private static RegistryInfrastructure AddExecutables(IDistributedApplicationBuilder builder, InfrastructureProbe probe, string dataDirectory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+
+        var redisPort = FreePort();
+        var cache = AddProcess(builder, ResourceNames.Cache, probe.RedisServer!, dataDirectory, redisPort, () => ReferenceExpression.Create($"127.0.0.1:{Text(redisPort)}"))
+            .WithArgs("--port", redisPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no");
+
+        var blobPort = FreePort();
+        var azuriteData = Path.Combine(dataDirectory, "azurite");
+        Directory.CreateDirectory(azuriteData);
+        var blobs = AddProcess(builder, ResourceNames.Blobs, probe.Azurite!, dataDirectory, blobPort, () => ReferenceExpression.Create(
+                $"{AzuriteConnection.Prefix}BlobEndpoint=http://127.0.0.1:{Text(blobPort)}/devstoreaccount1;"))
+            .WithArgs("--silent", "--skipApiVersionCheck", "--loose", "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(CultureInfo.InvariantCulture), "--location", azuriteData);
+
+        var amqpPort = FreePort();
+        var rabbitData = RabbitMqDirectory(dataDirectory);
+        var messaging = AddProcess(builder, ResourceNames.Messaging, probe.RabbitMqServer!, rabbitData, amqpPort, () => ReferenceExpression.Create(
+                $"amqp://guest:guest@127.0.0.1:{Text(amqpPort)}/"))
+            .WithEnvironment("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
+            .WithEnvironment("RABBITMQ_NODE_PORT", amqpPort.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment("RABBITMQ_DIST_PORT", FreePort().ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment("RABBITMQ_NODENAME", "registry" + Text(amqpPort) + "@localhost")
+            .WithEnvironment("RABBITMQ_MNESIA_BASE", Path.Combine(rabbitData, "mnesia"))
+            .WithEnvironment("RABBITMQ_LOG_BASE", Path.Combine(rabbitData, "log"))
+            .WithEnvironment("RABBITMQ_ENABLED_PLUGINS_FILE", Path.Combine(rabbitData, "enabled_plugins"))
+            .WithEnvironment("RABBITMQ_CONFIG_FILES", Path.Combine(rabbitData, "conf.d"));
+
+        return new RegistryInfrastructure(Widen(blobs), Widen(cache), Widen(messaging), InfrastructureMode.Executables);
+    }
+
+    private static IResourceBuilder<InfrastructureProcessResource> AddProcess(
+        IDistributedApplicationBuilder builder, string name, string command, string workingDirectory, int port, Func<ReferenceExpression> connectionString)
+    {
+        var healthCheck = $"{name}-tcp";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheck, _ => new TcpHealthCheck(port), HealthStatus.Unhealthy, tags: null));
+        return builder.AddResource(new InfrastructureProcessResource(name, command, workingDirectory, connectionString))
+            .WithEndpoint(port: port, name: "tcp", scheme: "tcp", isProxied: false)
+            .WithHealthCheck(healthCheck);
+    }
+
+    /// <summary>
+    /// Debian's rabbitmq-server re-executes itself as the <c>rabbitmq</c> user when started by root, so its data and
+    /// log directories must belong to that user.
+    /// </summary>
+    private static string RabbitMqDirectory(string dataDirectory)
+    {
+        var directory = Path.Combine(dataDirectory, "rabbitmq");
+        Directory.CreateDirectory(Path.Combine(directory, "mnesia"));
+        Directory.CreateDirectory(Path.Combine(directory, "log"));
+        Directory.CreateDirectory(Path.Combine(directory, "conf.d"));
+        File.WriteAllText(Path.Combine(directory, "enabled_plugins"), "[].\n");
+        if (Environment.UserName == "root")
+        {
+            using var chown = Process.Start("chown", ["-R", "rabbitmq:rabbitmq", directory]);
+            chown?.WaitForExit();
+        }
+
+        return directory;
+    }
+
+    private static string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static (string Image, string Tag) Split(string reference)
+    {
+        var colon = reference.LastIndexOf(':');
+        return colon > reference.LastIndexOf('/') ? (reference[..colon], reference[(colon + 1)..]) : (reference, "latest");
+    }
+
+    private static IResourceBuilder<IResourceWithConnectionString> Widen<T>(IResourceBuilder<T> builder)
+        where T : IResourceWithConnectionString =>
+        builder.ApplicationBuilder.CreateResourceBuilder<IResourceWithConnectionString>(builder.Resource);
+}

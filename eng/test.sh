@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh machine: installs and starts what the tests need, then runs every test project.
+# Usage: bash eng/test.sh [extra dotnet test arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash eng/setup.sh
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+results="$(mktemp -d)"
+log="$results/test.log"
+
+echo "==> dotnet build"
+dotnet build Registry.sln -c Release -nologo -clp:ErrorsOnly
+
+echo "==> dotnet test"
+status=0
+dotnet test Registry.sln -c Release --no-build -nologo \
+  --logger "console;verbosity=normal" --results-directory "$results" "$@" 2>&1 | tee "$log" || status=$?
+
+# One plain closing line over every test project: "Tests: N passed, N failed, N skipped".
+awk '
+  /(Passed|Failed)! +- +Failed:/ {
+    line = $0; gsub(/ /, "", line)
+    if (match(line, /Failed:[0-9]+/)) failed += substr(line, RSTART + 7, RLENGTH - 7)
+    if (match(line, /Passed:[0-9]+/)) passed += substr(line, RSTART + 7, RLENGTH - 7)
+    if (match(line, /Skipped:[0-9]+/)) skipped += substr(line, RSTART + 8, RLENGTH - 8)
+    projects++
+  }
+  END {
+    if (projects == 0) { print "no test results found"; exit 1 }
+    printf "Tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped
+    if (failed > 0 || skipped > 0) exit 1
+  }' "$log" || status=1
+
+exit "$status"
