@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -80,20 +79,25 @@ public static class InfrastructureExtensions
         Directory.CreateDirectory(azuriteData);
         var blobs = AddProcess(builder, ResourceNames.Blobs, probe.Azurite!, dataDirectory, blobPort, () => ReferenceExpression.Create(
                 $"{AzuriteConnection.Prefix}BlobEndpoint=http://127.0.0.1:{Text(blobPort)}/devstoreaccount1;"))
-            .WithArgs("--silent", "--skipApiVersionCheck", "--loose", "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(CultureInfo.InvariantCulture), "--location", azuriteData);
+            .WithArgs("--silent", "--skipApiVersionCheck", "--disableTelemetry", "--loose", "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(CultureInfo.InvariantCulture), "--location", azuriteData);
 
         var amqpPort = FreePort();
+        var epmdPort = Text(FreePort());
         var rabbitData = RabbitMqDirectory(dataDirectory);
         var messaging = AddProcess(builder, ResourceNames.Messaging, probe.RabbitMqServer!, rabbitData, amqpPort, () => ReferenceExpression.Create(
                 $"amqp://guest:guest@127.0.0.1:{Text(amqpPort)}/"))
-            .WithEnvironment("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
-            .WithEnvironment("RABBITMQ_NODE_PORT", amqpPort.ToString(CultureInfo.InvariantCulture))
-            .WithEnvironment("RABBITMQ_DIST_PORT", FreePort().ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment("HOME", rabbitData)
             .WithEnvironment("RABBITMQ_NODENAME", "registry" + Text(amqpPort) + "@localhost")
+            .WithEnvironment("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
+            .WithEnvironment("RABBITMQ_NODE_PORT", Text(amqpPort))
+            .WithEnvironment("RABBITMQ_DIST_PORT", Text(FreePort()))
             .WithEnvironment("RABBITMQ_MNESIA_BASE", Path.Combine(rabbitData, "mnesia"))
             .WithEnvironment("RABBITMQ_LOG_BASE", Path.Combine(rabbitData, "log"))
+            .WithEnvironment("RABBITMQ_PID_FILE", Path.Combine(rabbitData, "rabbit.pid"))
             .WithEnvironment("RABBITMQ_ENABLED_PLUGINS_FILE", Path.Combine(rabbitData, "enabled_plugins"))
-            .WithEnvironment("RABBITMQ_CONFIG_FILES", Path.Combine(rabbitData, "conf.d"));
+            .WithEnvironment("ERL_EPMD_PORT", epmdPort)
+            .WithEnvironment("ERL_EPMD_ADDRESS", "127.0.0.1")
+            .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}");
 
         return new RegistryInfrastructure(Widen(blobs), Widen(cache), Widen(messaging), InfrastructureMode.Executables);
     }
@@ -109,22 +113,15 @@ public static class InfrastructureExtensions
     }
 
     /// <summary>
-    /// Debian's rabbitmq-server re-executes itself as the <c>rabbitmq</c> user when started by root, so its data and
-    /// log directories must belong to that user.
+    /// The broker's own data, log and plugin files. The broker binary is started directly (not Debian's wrapper,
+    /// which re-executes itself as the <c>rabbitmq</c> user), with its own epmd port so instances never share one.
     /// </summary>
     private static string RabbitMqDirectory(string dataDirectory)
     {
         var directory = Path.Combine(dataDirectory, "rabbitmq");
         Directory.CreateDirectory(Path.Combine(directory, "mnesia"));
         Directory.CreateDirectory(Path.Combine(directory, "log"));
-        Directory.CreateDirectory(Path.Combine(directory, "conf.d"));
         File.WriteAllText(Path.Combine(directory, "enabled_plugins"), "[].\n");
-        if (Environment.UserName == "root")
-        {
-            using var chown = Process.Start("chown", ["-R", "rabbitmq:rabbitmq", directory]);
-            chown?.WaitForExit();
-        }
-
         return directory;
     }
 

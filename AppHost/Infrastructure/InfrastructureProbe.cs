@@ -41,7 +41,8 @@ internal sealed class InfrastructureProbe(string repositoryRoot)
 
     public string? RedisServer => FindExecutable("redis-server");
 
-    public string? RabbitMqServer => FindExecutable("rabbitmq-server");
+    /// <summary>The broker itself (Debian ships it under /usr/lib/rabbitmq/bin); the wrapper on PATH is the fallback.</summary>
+    public string? RabbitMqServer => FindExecutable("/usr/lib/rabbitmq/bin/rabbitmq-server") ?? FindExecutable("rabbitmq-server");
 
     public string? Azurite =>
         Path.Combine(repositoryRoot, ".tools", "azurite", "node_modules", ".bin", "azurite-blob") is var local && File.Exists(local)

@@ -132,7 +132,8 @@ public static class ManifestParser
         }
 
         var config = ParseDescriptor(configElement, "config");
-        var layers = ParseDescriptors(root, "layers", required: mediaType == MediaTypes.DockerManifest);
+        // The image-spec schema requires "layers" (it may be empty, as artifacts' often is); Docker schema 2 requires it too.
+        var layers = ParseDescriptors(root, "layers", required: true);
         if (root.TryGetProperty("manifests", out _))
         {
             throw Invalid("image manifest must not have a manifests field");
@@ -208,7 +209,8 @@ public static class ManifestParser
             throw Invalid($"{where}.digest is invalid: {digestError}");
         }
 
-        if (!element.TryGetProperty("size", out var sizeElement) || !sizeElement.TryGetInt64(out var size) || size < 0)
+        if (!element.TryGetProperty("size", out var sizeElement) || sizeElement.ValueKind != JsonValueKind.Number ||
+            !sizeElement.TryGetInt64(out var size) || size < 0)
         {
             throw Invalid($"{where} must have a non-negative integer size");
         }
@@ -216,7 +218,9 @@ public static class ManifestParser
         List<string>? urls = null;
         if (element.TryGetProperty("urls", out var urlsElement) && urlsElement.ValueKind == JsonValueKind.Array)
         {
-            urls = [.. urlsElement.EnumerateArray().Select(u => u.GetString() ?? string.Empty)];
+            urls = [.. urlsElement.EnumerateArray().Select(u => u.ValueKind == JsonValueKind.String
+                ? u.GetString()!
+                : throw Invalid($"{where}.urls must be an array of strings"))];
         }
 
         Platform? platform = null;

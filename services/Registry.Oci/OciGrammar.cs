@@ -41,12 +41,12 @@ public static partial class OciGrammar
             ? tag
             : throw new OciException(OciErrorCode.TagInvalid, "tag must match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}", tag);
 
-    [GeneratedRegex(@"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\z", RegexOptions.CultureInvariant)]
     private static partial Regex NameRegex();
 
-    [GeneratedRegex(@"^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}\z", RegexOptions.CultureInvariant)]
     private static partial Regex TagRegex();
 
-    [GeneratedRegex(@"^[a-z0-9]+([+._-][a-z0-9]+)*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9]+([+._-][a-z0-9]+)*\z", RegexOptions.CultureInvariant)]
     private static partial Regex AlgorithmRegex();
 }

@@ -78,5 +78,5 @@ public static class DistributionApi
     private static bool IsRead(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
 
     private static OciErrorResult MethodNotAllowed(string method) =>
-        OciErrorResult.Of(OciErrorCode.Unsupported, $"method {method} is not supported on this endpoint");
+        OciErrorResult.Of(OciErrorCode.Unsupported, $"method {method} is not supported on this endpoint", new { method });
 }

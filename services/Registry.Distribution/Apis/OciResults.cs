@@ -5,12 +5,13 @@ using Registry.Oci;
 
 namespace Registry.Distribution.Apis;
 
+/// <summary>The OCI error body; <c>detail</c> is always written (null when there is nothing to add) so every error has one shape.</summary>
 internal sealed record OciErrors([property: JsonPropertyName("errors")] IReadOnlyList<OciError> Errors);
 
 internal sealed record OciError(
     [property: JsonPropertyName("code")] string Code,
     [property: JsonPropertyName("message")] string Message,
-    [property: JsonPropertyName("detail")] JsonElement? Detail);
+    [property: JsonPropertyName("detail"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] JsonElement? Detail);
 
 internal sealed record TagList(
     [property: JsonPropertyName("name")] string Name,

@@ -36,10 +36,11 @@ public sealed class FileSystemStorageDriver : IStorageDriver
         try
         {
             await using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous);
-            var file = new FileInfo(full);
+            // ETag and time from the opened handle, so they belong to the content read even if the path is replaced meanwhile.
+            var modified = File.GetLastWriteTimeUtc(stream.SafeFileHandle);
             var content = new byte[stream.Length];
             await stream.ReadExactlyAsync(content, cancellationToken);
-            return new StorageObject(content, ETagOf(file), file.LastWriteTimeUtc);
+            return new StorageObject(content, ETagOf(modified, content.Length), modified);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -86,8 +87,9 @@ public sealed class FileSystemStorageDriver : IStorageDriver
         {
             if (condition == default)
             {
+                var stamp = Stamp(temp, full);
                 File.Move(temp, full, overwrite: true);
-                return ETagOf(new FileInfo(full));
+                return ETagOf(stamp, content.Length);
             }
 
             using (await AcquireLockAsync(full, cancellationToken))
@@ -99,8 +101,9 @@ public sealed class FileSystemStorageDriver : IStorageDriver
                     throw new StoragePreconditionFailedException(path);
                 }
 
+                var stamp = Stamp(temp, full);
                 File.Move(temp, full, overwrite: true);
-                return ETagOf(new FileInfo(full));
+                return ETagOf(stamp, content.Length);
             }
         }
         finally
@@ -193,10 +196,10 @@ public sealed class FileSystemStorageDriver : IStorageDriver
             yield break;
         }
 
-        IEnumerable<string> entries;
+        List<FileSystemInfo> entries;
         try
         {
-            entries = Directory.EnumerateFileSystemEntries(full).ToList();
+            entries = new DirectoryInfo(full).EnumerateFileSystemInfos().ToList();
         }
         catch (DirectoryNotFoundException)
         {
@@ -206,8 +209,8 @@ public sealed class FileSystemStorageDriver : IStorageDriver
         foreach (var entry in entries)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var name = Path.GetFileName(entry);
-            if (name.EndsWith(TempSuffix, StringComparison.Ordinal) || name.EndsWith(LockSuffix, StringComparison.Ordinal))
+            var name = entry.Name;
+            if (entry is FileInfo && (name.EndsWith(TempSuffix, StringComparison.Ordinal) || name.EndsWith(LockSuffix, StringComparison.Ordinal)))
             {
                 continue;
             }
@@ -242,7 +245,27 @@ public sealed class FileSystemStorageDriver : IStorageDriver
         }
     }
 
-    private static string ETagOf(FileInfo file) => $"\"{file.LastWriteTimeUtc.Ticks:x}-{file.Length:x}\"";
+    private static string ETagOf(FileInfo file) => ETagOf(file.LastWriteTimeUtc, file.Length);
+
+    private static string ETagOf(DateTime lastWriteTimeUtc, long length) => $"\"{lastWriteTimeUtc.Ticks:x}-{length:x}\"";
+
+    /// <summary>
+    /// Gives <paramref name="temp"/> a precise modification time later than the file it replaces: the kernel stamps files
+    /// with a coarse clock (one tick is milliseconds), so two same-length writes within a tick would share an ETag and a
+    /// conditional write against the older one would wrongly succeed.
+    /// </summary>
+    private static DateTime Stamp(string temp, string full)
+    {
+        var stamp = DateTime.UtcNow;
+        var previous = File.GetLastWriteTimeUtc(full); // 1601-01-01 when absent
+        if (stamp <= previous)
+        {
+            stamp = previous.AddTicks(1);
+        }
+
+        File.SetLastWriteTimeUtc(temp, stamp);
+        return stamp;
+    }
 
     /// <summary>An exclusive lock file: serialises conditional writes across threads and processes sharing the directory.</summary>
     private static async Task<IDisposable> AcquireLockAsync(string full, CancellationToken cancellationToken)

@@ -1,0 +1,2 @@
+namespace Registry.EndToEnd.Tests;
+public class Smoke { [Fact] public void Ok() => Assert.True(true); }
