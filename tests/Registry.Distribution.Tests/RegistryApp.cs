@@ -17,6 +17,7 @@ namespace Registry.Distribution.Tests;
 /// </summary>
 public sealed class RegistryApp : WebApplicationFactory<StandaloneProgram>
 {
+    private static readonly Lock StartLock = new();
     private readonly string _dataDirectory;
 
     public RegistryApp(string dataDirectory)
@@ -32,15 +33,27 @@ public sealed class RegistryApp : WebApplicationFactory<StandaloneProgram>
     {
         get
         {
-            StartServer();
+            Start();
             var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
             return new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
         }
     }
 
+    /// <summary>
+    /// Hosts are started one at a time: the minimal-hosting factory finds the app's host through a process-wide
+    /// DiagnosticListener, and concurrent starts can pick up each other's builder.
+    /// </summary>
+    public void Start()
+    {
+        lock (StartLock)
+        {
+            StartServer();
+        }
+    }
+
     public OciClient CreateOciClient()
     {
-        StartServer();
+        Start();
         var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
         {
             BaseAddress = BaseAddress,

@@ -115,33 +115,54 @@ public sealed class FileSystemStorageDriver : IStorageDriver
     public async Task<long> AppendAsync(string path, Stream content, long expectedOffset, CancellationToken cancellationToken = default)
     {
         var full = Resolve(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var mode = expectedOffset == 0 ? FileMode.OpenOrCreate : FileMode.Open;
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(full, mode, FileAccess.Write, FileShare.Read | FileShare.Delete, 0, FileOptions.Asynchronous);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        if (expectedOffset != 0 && !File.Exists(full))
         {
             throw new StoragePreconditionFailedException(path);
         }
 
-        await using (stream)
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+
+        // Check-then-write under the path's lock file, so two appenders at the same offset cannot both pass the check.
+        // Waiting long is pointless: whoever holds the lock is moving the offset on.
+        IDisposable appendLock;
+        try
         {
-            if (stream.Length != expectedOffset)
+            appendLock = await AcquireLockAsync(full, cancellationToken, maxAttempts: 50);
+        }
+        catch (IOException)
+        {
+            throw new StoragePreconditionFailedException(path);
+        }
+
+        using (appendLock)
+        {
+            var mode = expectedOffset == 0 ? FileMode.OpenOrCreate : FileMode.Open;
+            FileStream stream;
+            try
+            {
+                stream = new FileStream(full, mode, FileAccess.Write, FileShare.Read | FileShare.Delete, 0, FileOptions.Asynchronous);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
                 throw new StoragePreconditionFailedException(path);
             }
 
-            stream.Seek(expectedOffset, SeekOrigin.Begin);
-            await content.CopyToAsync(stream, CopyBufferSize, cancellationToken);
-            if (_flushToDisk)
+            await using (stream)
             {
-                stream.Flush(flushToDisk: true);
-            }
+                if (stream.Length != expectedOffset)
+                {
+                    throw new StoragePreconditionFailedException(path);
+                }
 
-            return stream.Length;
+                stream.Seek(expectedOffset, SeekOrigin.Begin);
+                await content.CopyToAsync(stream, CopyBufferSize, cancellationToken);
+                if (_flushToDisk)
+                {
+                    stream.Flush(flushToDisk: true);
+                }
+
+                return stream.Length;
+            }
         }
     }
 
@@ -267,8 +288,9 @@ public sealed class FileSystemStorageDriver : IStorageDriver
         return stamp;
     }
 
-    /// <summary>An exclusive lock file: serialises conditional writes across threads and processes sharing the directory.</summary>
-    private static async Task<IDisposable> AcquireLockAsync(string full, CancellationToken cancellationToken)
+    /// <summary>An exclusive lock file: serialises conditional writes and appends across threads and processes sharing the directory.</summary>
+    /// <exception cref="IOException">Still held by another after <paramref name="maxAttempts"/> tries.</exception>
+    private static async Task<IDisposable> AcquireLockAsync(string full, CancellationToken cancellationToken, int maxAttempts = 2000)
     {
         var lockPath = full + LockSuffix;
         for (var attempt = 0; ; attempt++)
@@ -277,7 +299,7 @@ public sealed class FileSystemStorageDriver : IStorageDriver
             {
                 return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
             }
-            catch (IOException) when (attempt < 2000)
+            catch (IOException) when (attempt < maxAttempts)
             {
                 await Task.Delay(attempt < 10 ? 1 : 5, cancellationToken);
             }

@@ -1,0 +1,372 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+
+namespace Registry.Benchmarks;
+
+internal sealed record BenchSettings
+{
+    public required Uri Registry { get; init; }
+    public required string Name { get; init; }
+    public required IReadOnlySet<string> Phases { get; init; }
+    public required ulong Seed { get; init; }
+    public int? ServerPid { get; init; }
+    public int BlobSizeMib { get; init; } = 64;
+    public int BlobCount { get; init; } = 16;
+    public int BlobConcurrency { get; init; } = 4;
+    public int PullPasses { get; init; } = 4;
+    public int ManifestConcurrency { get; init; } = 32;
+    public TimeSpan ManifestDuration { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
+    public int Images { get; init; } = 200;
+    public int ImageConcurrency { get; init; } = 16;
+    public int SmallLayerKib { get; init; } = 16;
+    public double MemoryBlobGib { get; init; } = 2;
+}
+
+/// <summary>The benchmark phases, each bounded in count and in time.</summary>
+internal sealed class Benchmark(BenchSettings settings, TextWriter log)
+{
+    private const double MB = 1_000_000;
+    private static readonly TimeSpan PhaseTimeout = TimeSpan.FromMinutes(10);
+
+    private readonly string _runId = settings.Seed.ToString("x", CultureInfo.InvariantCulture);
+
+    public async Task<RunResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var result = new RunResult
+        {
+            Name = settings.Name,
+            Registry = settings.Registry.ToString(),
+            StartedAt = DateTimeOffset.UtcNow,
+            Machine = Machine.Describe(),
+            Settings = new()
+            {
+                ["phases"] = string.Join(',', settings.Phases),
+                ["seed"] = _runId,
+                ["blob"] = $"{settings.BlobCount} x {settings.BlobSizeMib} MiB, {settings.BlobConcurrency} concurrent, {settings.PullPasses} pull passes",
+                ["manifest"] = $"{settings.ManifestConcurrency} connections, {settings.ManifestDuration.TotalSeconds} s after {settings.Warmup.TotalSeconds} s warm-up",
+                ["small"] = $"{settings.Images} images ({settings.SmallLayerKib} KiB layer), {settings.ImageConcurrency} concurrent",
+                ["memory"] = $"{settings.MemoryBlobGib} GiB blob",
+            },
+        };
+
+        var connections = Math.Max(settings.ManifestConcurrency, Math.Max(settings.ImageConcurrency, settings.BlobConcurrency)) + 8;
+        using var client = new RegistryClient(settings.Registry, connections);
+        var ping = await client.PingAsync(cancellationToken);
+        if (ping != System.Net.HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"GET {settings.Registry}v2/ answered {(int)ping}; the benchmark needs anonymous push and pull");
+        }
+
+        if (settings.Phases.Contains("blobs"))
+        {
+            await BlobsAsync(client, result, cancellationToken);
+        }
+
+        if (settings.Phases.Contains("manifests"))
+        {
+            await ManifestsAsync(client, result, cancellationToken);
+        }
+
+        if (settings.Phases.Contains("small"))
+        {
+            await SmallImagesAsync(client, result, cancellationToken);
+        }
+
+        if (settings.Phases.Contains("memory"))
+        {
+            await MemoryAsync(client, result, cancellationToken);
+        }
+
+        return result;
+    }
+
+    private async Task BlobsAsync(RegistryClient client, RunResult result, CancellationToken cancellationToken)
+    {
+        var repository = $"bench-{_runId}/blobs";
+        var size = settings.BlobSizeMib << 20;
+        log.WriteLine($"[{settings.Name}] blobs: generating {settings.BlobCount} x {settings.BlobSizeMib} MiB and their digests");
+        var blobs = new (byte[] Content, string Digest)[settings.BlobCount];
+        Parallel.For(0, blobs.Length, i =>
+        {
+            var content = Payload.Create(settings.Seed * 1_000_003 + (ulong)i, size);
+            blobs[i] = (content, Payload.Digest(content));
+        });
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(PhaseTimeout);
+        var rssBefore = RssSampler.CurrentMib(settings.ServerPid);
+        await using var sampler = RssSampler.Start(settings.ServerPid);
+
+        log.WriteLine($"[{settings.Name}] blobs: pushing, {settings.BlobConcurrency} concurrent");
+        var next = -1;
+        var pushWatch = Stopwatch.StartNew();
+        await RunWorkersAsync(settings.BlobConcurrency, async () =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < blobs.Length)
+            {
+                await client.PushBlobAsync(repository, blobs[index].Content, blobs[index].Digest, timeout.Token);
+            }
+        });
+        pushWatch.Stop();
+        var pushed = (double)size * blobs.Length;
+        result.Add("blob_push_mbps", $"blob push ({settings.BlobSizeMib} MiB, {settings.BlobConcurrency} concurrent)", pushed / MB / pushWatch.Elapsed.TotalSeconds, "MB/s");
+
+        log.WriteLine($"[{settings.Name}] blobs: pulling, {settings.BlobConcurrency} concurrent, {settings.PullPasses} passes");
+        var pulls = blobs.Length * settings.PullPasses;
+        next = -1;
+        long pulledBytes = 0;
+        var pullWatch = Stopwatch.StartNew();
+        await RunWorkersAsync(settings.BlobConcurrency, async () =>
+        {
+            var buffer = new byte[1 << 20];
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < pulls)
+            {
+                var blob = blobs[index % blobs.Length];
+                var read = await client.PullBlobAsync(repository, blob.Digest, buffer, null, timeout.Token);
+                if (read != size)
+                {
+                    throw new InvalidDataException($"GET blob {blob.Digest}: {read} bytes, expected {size}");
+                }
+
+                Interlocked.Add(ref pulledBytes, read);
+            }
+        });
+        pullWatch.Stop();
+        result.Add("blob_pull_mbps", $"blob pull ({settings.BlobSizeMib} MiB, {settings.BlobConcurrency} concurrent)", pulledBytes / MB / pullWatch.Elapsed.TotalSeconds, "MB/s");
+
+        if (sampler is not null)
+        {
+            var peak = await sampler.StopAsync();
+            if (rssBefore is { } before)
+            {
+                result.Add("blob_rss_before_mib", "server RSS before blob phases", before, "MiB", higherIsBetter: false);
+            }
+
+            result.Add("blob_rss_peak_mib", "server peak RSS during blob push+pull", peak, "MiB", higherIsBetter: false);
+        }
+    }
+
+    private async Task ManifestsAsync(RegistryClient client, RunResult result, CancellationToken cancellationToken)
+    {
+        var repository = $"bench-{_runId}/manifest";
+        const string tag = "latest";
+        await PushSmallImageAsync(client, repository, tag, settings.Seed ^ 0x5EED, cancellationToken);
+
+        foreach (var method in new[] { HttpMethod.Head, HttpMethod.Get })
+        {
+            var name = method.Method.ToLowerInvariant();
+            log.WriteLine($"[{settings.Name}] manifest {method}: {settings.Warmup.TotalSeconds} s warm-up, {settings.ManifestDuration.TotalSeconds} s measured, {settings.ManifestConcurrency} connections");
+            await HammerAsync(client, method, repository, tag, settings.Warmup, cancellationToken);
+            var (count, errors, elapsed, latencies) = await HammerAsync(client, method, repository, tag, settings.ManifestDuration, cancellationToken);
+            Array.Sort(latencies);
+            result.Add($"manifest_{name}_rps", $"manifest {method} by tag ({settings.ManifestConcurrency} connections)", count / elapsed.TotalSeconds, "req/s");
+            result.Add($"manifest_{name}_p50_ms", $"manifest {method} p50 latency", Percentile(latencies, 0.50), "ms", higherIsBetter: false);
+            result.Add($"manifest_{name}_p99_ms", $"manifest {method} p99 latency", Percentile(latencies, 0.99), "ms", higherIsBetter: false);
+            if (errors > 0)
+            {
+                result.Notes.Add($"manifest {method}: {errors} failed requests");
+            }
+        }
+    }
+
+    private async Task<(long Count, long Errors, TimeSpan Elapsed, double[] LatenciesMs)> HammerAsync(
+        RegistryClient client, HttpMethod method, string repository, string tag, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        const int maxRequestsPerWorker = 2_000_000;
+        var perWorker = new List<double>[settings.ManifestConcurrency];
+        long errors = 0;
+        var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(duration + TimeSpan.FromSeconds(30));
+        var watch = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, settings.ManifestConcurrency).Select(worker => Task.Run(async () =>
+        {
+            var latencies = perWorker[worker] = new List<double>(65_536);
+            var buffer = new byte[16 * 1024];
+            for (var i = 0; i < maxRequestsPerWorker && Stopwatch.GetTimestamp() < deadline; i++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                try
+                {
+                    await client.ManifestAsync(method, repository, tag, buffer, timeout.Token);
+                    latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                }
+                catch (HttpRequestException)
+                {
+                    if (Interlocked.Increment(ref errors) > 1000)
+                    {
+                        throw;
+                    }
+                }
+            }
+        }, cancellationToken)).ToArray();
+        await Task.WhenAll(workers);
+        watch.Stop();
+        var all = perWorker.SelectMany(list => list).ToArray();
+        return (all.Length, errors, watch.Elapsed, all);
+    }
+
+    private async Task SmallImagesAsync(RegistryClient client, RunResult result, CancellationToken cancellationToken)
+    {
+        var layerSize = settings.SmallLayerKib * 1024;
+        var images = new SmallImage[settings.Images];
+        for (var i = 0; i < images.Length; i++)
+        {
+            var layer = Payload.Create(settings.Seed * 7_919 + (ulong)i + 1, layerSize);
+            var layerDigest = Payload.Digest(layer);
+            var config = RegistryClient.ImageConfig(layerDigest, $"{_runId}-{i}");
+            var configDigest = Payload.Digest(config);
+            var manifest = RegistryClient.ImageManifest((configDigest, config.Length), (layerDigest, layer.Length));
+            images[i] = new SmallImage($"bench-{_runId}/small-{i % 20}", $"img-{i}", layer, layerDigest, config, configDigest, manifest);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(PhaseTimeout);
+
+        log.WriteLine($"[{settings.Name}] small images: pushing {images.Length}, {settings.ImageConcurrency} concurrent");
+        var next = -1;
+        var watch = Stopwatch.StartNew();
+        await RunWorkersAsync(settings.ImageConcurrency, async () =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < images.Length)
+            {
+                var image = images[index];
+                await PushIfMissingAsync(client, image.Repository, image.Layer, image.LayerDigest, timeout.Token);
+                await PushIfMissingAsync(client, image.Repository, image.Config, image.ConfigDigest, timeout.Token);
+                await client.PutManifestAsync(image.Repository, image.Tag, image.Manifest, timeout.Token);
+            }
+        });
+        watch.Stop();
+        result.Add("small_push_images_per_s", $"small images pushed ({settings.ImageConcurrency} concurrent; HEAD+POST+PATCH+PUT per blob, PUT manifest)", images.Length / watch.Elapsed.TotalSeconds, "images/s");
+
+        log.WriteLine($"[{settings.Name}] small images: pulling {images.Length}, {settings.ImageConcurrency} concurrent");
+        next = -1;
+        watch.Restart();
+        await RunWorkersAsync(settings.ImageConcurrency, async () =>
+        {
+            var buffer = new byte[64 * 1024];
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < images.Length)
+            {
+                var image = images[index];
+                var manifestLength = await client.ManifestAsync(HttpMethod.Get, image.Repository, image.Tag, buffer, timeout.Token);
+                var configLength = await client.PullBlobAsync(image.Repository, image.ConfigDigest, buffer, null, timeout.Token);
+                var layerLength = await client.PullBlobAsync(image.Repository, image.LayerDigest, buffer, null, timeout.Token);
+                if (manifestLength != image.Manifest.Length || configLength != image.Config.Length || layerLength != image.Layer.Length)
+                {
+                    throw new InvalidDataException($"{image.Repository}:{image.Tag}: pulled sizes do not match what was pushed");
+                }
+            }
+        });
+        watch.Stop();
+        result.Add("small_pull_images_per_s", $"small images pulled ({settings.ImageConcurrency} concurrent; GET manifest by tag + 2 blob GETs)", images.Length / watch.Elapsed.TotalSeconds, "images/s");
+    }
+
+    private async Task MemoryAsync(RegistryClient client, RunResult result, CancellationToken cancellationToken)
+    {
+        var repository = $"bench-{_runId}/memory";
+        var length = (long)(settings.MemoryBlobGib * (1L << 30));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(PhaseTimeout);
+        if (settings.ServerPid is null)
+        {
+            result.Notes.Add("memory: no --server-pid, so the server's RSS was not measured");
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        var before = RssSampler.CurrentMib(settings.ServerPid);
+        await using var sampler = RssSampler.Start(settings.ServerPid);
+
+        log.WriteLine($"[{settings.Name}] memory: pushing one {settings.MemoryBlobGib} GiB blob, generated on the fly");
+        using var content = new GeneratedContent(settings.Seed ^ 0xB16B10B, length);
+        var watch = Stopwatch.StartNew();
+        await client.PushBlobAsync(repository, content, () => content.SentDigest ?? throw new InvalidOperationException("the body was not sent"), timeout.Token);
+        var pushSeconds = watch.Elapsed.TotalSeconds;
+        var digest = content.SentDigest!;
+
+        log.WriteLine($"[{settings.Name}] memory: pulling it back and verifying its digest");
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        watch.Restart();
+        var read = await client.PullBlobAsync(repository, digest, new byte[1 << 20], hash, timeout.Token);
+        var pullSeconds = watch.Elapsed.TotalSeconds;
+        var pulledDigest = "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+        if (read != length || pulledDigest != digest)
+        {
+            throw new InvalidDataException($"memory: pulled {read} bytes with {pulledDigest}, pushed {length} with {digest}");
+        }
+
+        var peak = sampler is null ? (double?)null : await sampler.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+        var after = RssSampler.CurrentMib(settings.ServerPid);
+
+        var gib = $"{settings.MemoryBlobGib} GiB";
+        result.Add("memory_push_mbps", $"{gib} blob push (one streamed PATCH, client generates+hashes)", length / MB / pushSeconds, "MB/s");
+        result.Add("memory_pull_mbps", $"{gib} blob pull (client hashes)", length / MB / pullSeconds, "MB/s");
+        if (before is { } b && peak is { } p)
+        {
+            result.Add("memory_rss_before_mib", $"server RSS before {gib} push", b, "MiB", higherIsBetter: false);
+            result.Add("memory_rss_peak_mib", $"server peak RSS during {gib} push+pull", p, "MiB", higherIsBetter: false);
+            if (after is { } a)
+            {
+                result.Add("memory_rss_after_mib", $"server RSS 2 s after {gib} pull", a, "MiB", higherIsBetter: false);
+            }
+
+            result.Add("memory_rss_increase_mib", $"server RSS increase (peak − before), {gib} push+pull", p - b, "MiB", higherIsBetter: false);
+        }
+    }
+
+    private async Task PushSmallImageAsync(RegistryClient client, string repository, string tag, ulong seed, CancellationToken cancellationToken)
+    {
+        var layer = Payload.Create(seed, settings.SmallLayerKib * 1024);
+        var layerDigest = Payload.Digest(layer);
+        var config = RegistryClient.ImageConfig(layerDigest, _runId);
+        var configDigest = Payload.Digest(config);
+        await PushIfMissingAsync(client, repository, layer, layerDigest, cancellationToken);
+        await PushIfMissingAsync(client, repository, config, configDigest, cancellationToken);
+        await client.PutManifestAsync(repository, tag, RegistryClient.ImageManifest((configDigest, config.Length), (layerDigest, layer.Length)), cancellationToken);
+    }
+
+    private static async Task PushIfMissingAsync(RegistryClient client, string repository, byte[] content, string digest, CancellationToken cancellationToken)
+    {
+        if (!await client.BlobExistsAsync(repository, digest, cancellationToken))
+        {
+            await client.PushBlobAsync(repository, content, digest, cancellationToken);
+        }
+    }
+
+    private static Task RunWorkersAsync(int count, Func<Task> worker) =>
+        Task.WhenAll(Enumerable.Range(0, count).Select(_ => Task.Run(worker)));
+
+    private static double Percentile(double[] sorted, double fraction) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(fraction * sorted.Length) - 1)];
+
+    private sealed record SmallImage(string Repository, string Tag, byte[] Layer, string LayerDigest, byte[] Config, string ConfigDigest, byte[] Manifest);
+}
+
+internal static class Machine
+{
+    public static string Describe()
+    {
+        var cpu = "unknown CPU";
+        long memoryKib = 0;
+        try
+        {
+            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(line => line.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+            var total = File.ReadLines("/proc/meminfo").FirstOrDefault(line => line.StartsWith("MemTotal:", StringComparison.Ordinal));
+            if (total is not null)
+            {
+                memoryKib = long.Parse(total.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return $"{Environment.ProcessorCount} cores ({cpu}), {memoryKib / 1024 / 1024.0:0.#} GiB RAM, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+    }
+}

@@ -1,2 +1,0 @@
-namespace Registry.EndToEnd.Tests;
-public class Smoke { [Fact] public void Ok() => Assert.True(true); }
