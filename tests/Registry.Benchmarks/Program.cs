@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Registry.Benchmarks;
 
-var registry = new Option<Uri>("--registry") { Description = "Base URL of the registry, a loopback address only (e.g. http://127.0.0.1:5000)", Required = true };
+var registry = new Option<string>("--registry") { Description = "Base URL of the registry, a loopback address only (e.g. http://127.0.0.1:5000)", Required = true };
 var name = new Option<string>("--name") { Description = "Label for this registry in the output", DefaultValueFactory = _ => "registry" };
 var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file" };
 var markdown = new Option<FileInfo?>("--markdown") { Description = "Also write the Markdown table to this file" };
@@ -29,10 +29,9 @@ var root = new RootCommand("Registry benchmark: blob push/pull throughput, manif
 
 root.SetAction(async (parse, cancellationToken) =>
 {
-    var target = parse.GetValue(registry)!;
-    if (!Target.IsLoopback(target))
+    if (!Uri.TryCreate(parse.GetValue(registry), UriKind.Absolute, out var target) || target.Scheme is not ("http" or "https") || !Target.IsLoopback(target))
     {
-        Console.Error.WriteLine($"--registry must be a loopback address (127.0.0.1), not {target}");
+        Console.Error.WriteLine($"--registry must be an http(s) URL of a loopback address (127.0.0.1), not {parse.GetValue(registry)}");
         return 2;
     }
 

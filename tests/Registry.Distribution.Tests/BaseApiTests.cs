@@ -18,6 +18,15 @@ public sealed class BaseApiTests(RegistryFixture fixture) : IClassFixture<Regist
     }
 
     [Fact]
+    public async Task Get_v2_without_the_trailing_slash_answers_too()
+    {
+        using var response = await _client.Http.GetAsync("/v2");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("registry/2.0", OciClient.Header(response, "Docker-Distribution-API-Version"));
+    }
+
+    [Fact]
     public async Task Head_v2_answers_200_with_the_api_version_header()
     {
         using var response = await _client.SendAsync(HttpMethod.Head, "/v2/");

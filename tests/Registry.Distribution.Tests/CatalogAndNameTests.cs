@@ -66,6 +66,8 @@ public sealed class NameTests(RegistryFixture fixture) : IClassFixture<RegistryF
         "a/-dash",
         "a__-b",
         "trailing-",
+        "a%2F..%2Fb",
+        "a%2Fb",
         string.Join('/', Enumerable.Repeat(new string('a', 50), 5)) + "/abcdef", // 256 characters
     ];
 

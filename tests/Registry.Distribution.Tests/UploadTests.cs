@@ -429,6 +429,26 @@ public sealed class UploadTests(RegistryFixture fixture) : IClassFixture<Registr
     }
 
     [Fact]
+    public async Task Blobs_larger_than_the_default_request_limit_stream_through()
+    {
+        var repository = OciClient.NewRepository();
+        var content = OciClient.RandomBytes(40 * 1024 * 1024);
+        var location = await StartAsync(repository);
+
+        using (var patch = await _client.SendAsync(HttpMethod.Patch, location, Streamed(content)))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, patch.StatusCode);
+            Assert.Equal($"0-{content.Length - 1}", OciClient.Header(patch, "Range"));
+        }
+
+        var digest = OciClient.DigestOf(content);
+        using var put = await _client.SendAsync(HttpMethod.Put, $"{location}?digest={digest}");
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        using var head = await _client.SendAsync(HttpMethod.Head, $"/v2/{repository}/blobs/{digest}");
+        Assert.Equal(content.Length, head.Content.Headers.ContentLength);
+    }
+
+    [Fact]
     public async Task Pushing_an_existing_blob_again_succeeds()
     {
         var repository = OciClient.NewRepository();

@@ -166,6 +166,7 @@ public abstract class StorageDriverConformanceTests : IAsyncLifetime
                 catch (StoragePreconditionFailedException)
                 {
                     conflicts++;
+                    await Task.Delay(Random.Shared.Next(0, 4)); // a little jitter, as a real client backs off
                 }
             }
 

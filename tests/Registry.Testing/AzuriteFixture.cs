@@ -82,6 +82,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
         {
             if (_host is not null)
             {
+                // SIGTERM makes Azurite save its metadata; it then prints this but lingers while clients keep idle
+                // keep-alive connections open, so it is killed once the line appears.
+                await _host.StopAsync(TimeSpan.FromSeconds(10), stoppedMarker: "successfully closed");
                 await _host.DisposeAsync();
                 _host = null;
             }

@@ -13,6 +13,7 @@ public sealed class ProcessHost : IAsyncDisposable
 
     private readonly Process _process;
     private readonly Queue<string> _output = new();
+    private long _linesSeen;
 
     private ProcessHost(string name, Process process)
     {
@@ -107,8 +108,12 @@ public sealed class ProcessHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Asks the process to stop (SIGTERM, so servers can flush), then kills the whole tree after <paramref name="grace"/>.</summary>
-    public async Task StopAsync(TimeSpan? grace = null)
+    /// <summary>
+    /// Asks the process to stop (SIGTERM, so servers can flush), then kills the whole tree after <paramref name="grace"/>,
+    /// or as soon as it prints a line containing <paramref name="stoppedMarker"/> (a server that has flushed but still
+    /// waits for idle keep-alive clients to hang up).
+    /// </summary>
+    public async Task StopAsync(TimeSpan? grace = null, string? stoppedMarker = null)
     {
         if (_process.HasExited)
         {
@@ -116,16 +121,19 @@ public sealed class ProcessHost : IAsyncDisposable
             return;
         }
 
+        long linesBefore;
+        lock (_output)
+        {
+            linesBefore = _linesSeen;
+        }
+
         if (!OperatingSystem.IsWindows() && grace != TimeSpan.Zero && SendTerminate(_process.Id))
         {
-            using var timeout = new CancellationTokenSource(grace ?? TimeSpan.FromSeconds(10));
-            try
+            var deadline = Stopwatch.StartNew();
+            var limit = grace ?? TimeSpan.FromSeconds(10);
+            while (!_process.HasExited && deadline.Elapsed < limit && !(stoppedMarker is not null && PrintedSince(linesBefore, stoppedMarker)))
             {
-                await _process.WaitForExitAsync(timeout.Token);
-                return;
-            }
-            catch (OperationCanceledException)
-            {
+                await Task.Delay(20);
             }
         }
 
@@ -220,6 +228,15 @@ public sealed class ProcessHost : IAsyncDisposable
         }
     }
 
+    private bool PrintedSince(long linesBefore, string marker)
+    {
+        lock (_output)
+        {
+            var newLines = (int)Math.Min(_output.Count, _linesSeen - linesBefore);
+            return _output.Skip(_output.Count - newLines).Any(line => line.Contains(marker, StringComparison.Ordinal));
+        }
+    }
+
     private void Record(string? line)
     {
         if (line is null)
@@ -230,6 +247,7 @@ public sealed class ProcessHost : IAsyncDisposable
         lock (_output)
         {
             _output.Enqueue(line);
+            _linesSeen++;
             while (_output.Count > OutputLinesKept)
             {
                 _output.Dequeue();

@@ -5,7 +5,10 @@ using Registry.Oci;
 
 namespace Registry.Distribution.Caching;
 
-/// <summary>Caches "is this blob linked in this repository, and how big is it" — the question every push and pull asks first.</summary>
+/// <summary>
+/// Caches "is this blob linked in this repository, and how big is it" — the question every push and pull asks first.
+/// Writers invalidate before and after their storage write (never set), so a racing delete or link cannot leave a stale answer.
+/// </summary>
 internal sealed class CachingBlobStore(IBlobStore inner, IRegistryCache cache) : IBlobStore
 {
     public async Task<BlobDescriptor?> StatAsync(RepositoryPath repository, Digest digest, CancellationToken cancellationToken)
@@ -29,7 +32,7 @@ internal sealed class CachingBlobStore(IBlobStore inner, IRegistryCache cache) :
         var key = CacheKeys.Blob(repository, digest);
         await cache.RemoveAsync(key);
         var deleted = await inner.DeleteAsync(repository, digest, cancellationToken);
-        await cache.SetAsync(key, [], CacheKeys.Absent);
+        await cache.RemoveAsync(key);
         return deleted;
     }
 
@@ -38,11 +41,7 @@ internal sealed class CachingBlobStore(IBlobStore inner, IRegistryCache cache) :
         var key = CacheKeys.Blob(repository, digest);
         await cache.RemoveAsync(key);
         var blob = await inner.MountAsync(repository, digest, from, cancellationToken);
-        if (blob is not null)
-        {
-            await cache.SetAsync(key, Encode(blob), CacheKeys.Mutable);
-        }
-
+        await cache.RemoveAsync(key);
         return blob;
     }
 
@@ -51,7 +50,7 @@ internal sealed class CachingBlobStore(IBlobStore inner, IRegistryCache cache) :
         var key = CacheKeys.Blob(repository, blob.Digest);
         await cache.RemoveAsync(key);
         await inner.LinkAsync(repository, blob, cancellationToken);
-        await cache.SetAsync(key, Encode(blob), CacheKeys.Mutable);
+        await cache.RemoveAsync(key);
     }
 
     private static byte[] Encode(BlobDescriptor? blob) =>

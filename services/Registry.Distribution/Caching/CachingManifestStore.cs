@@ -85,10 +85,13 @@ internal sealed class CachingManifestStore(IManifestStore inner, IRegistryCache 
         }
 
         var descriptor = await inner.PutAsync(repository, reference, content, contentType, extraTags, cancellationToken);
-        await cache.SetAsync(CacheKeys.Manifest(repository, descriptor.Digest), Encode(descriptor), CacheKeys.Immutable);
+
+        // Invalidate again rather than set: a concurrent writer may have moved the tag after this write, and setting
+        // what this request wrote would then cache a loser of the race. The next read fills the key from storage.
+        await cache.RemoveAsync(CacheKeys.Manifest(repository, descriptor.Digest));
         foreach (var tag in tags)
         {
-            await cache.SetAsync(CacheKeys.Tag(repository, tag), Encoding.ASCII.GetBytes(descriptor.Digest), CacheKeys.Mutable);
+            await cache.RemoveAsync(CacheKeys.Tag(repository, tag));
         }
 
         return descriptor;
@@ -106,14 +109,16 @@ internal sealed class CachingManifestStore(IManifestStore inner, IRegistryCache 
         }
 
         var deletion = await inner.DeleteAsync(repository, reference, cancellationToken);
+
+        // Removed, not marked absent: a push racing this delete may already have re-created the tag or manifest.
         foreach (var removed in deletion?.Tags ?? [])
         {
-            await cache.SetAsync(CacheKeys.Tag(repository, removed), [], CacheKeys.Absent);
+            await cache.RemoveAsync(CacheKeys.Tag(repository, removed));
         }
 
         if (deletion?.Manifest is { } manifest)
         {
-            await cache.SetAsync(CacheKeys.Manifest(repository, manifest.Digest), [], CacheKeys.Absent);
+            await cache.RemoveAsync(CacheKeys.Manifest(repository, manifest.Digest));
         }
 
         return deletion;

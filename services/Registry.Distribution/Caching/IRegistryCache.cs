@@ -2,8 +2,9 @@ namespace Registry.Distribution.Caching;
 
 /// <summary>
 /// Hot-path lookups (tag → digest, manifest descriptors, blob links). Storage stays the truth: writers remove a key
-/// before writing storage and set it after; readers only ever add a key that is absent, so a slow reader cannot
-/// overwrite a newer value with the one it read earlier. An empty value records "known absent".
+/// before writing storage and again after (setting what they wrote could cache the loser of a concurrent write);
+/// readers only ever add a key that is absent, so a slow reader cannot overwrite a newer value with the one it read
+/// earlier. An empty value records "known absent".
 /// </summary>
 public interface IRegistryCache
 {
