@@ -60,12 +60,35 @@ public sealed class CachingTests
 
         await store.PutAsync(Repository, Reference.Parse("t"), "A"u8.ToArray(), null, [], CancellationToken.None);
         var first = await store.ResolveAsync(Repository, Reference.Parse("t"), CancellationToken.None);
+
+        // The first lookup fills tag → digest, the second digest → descriptor; from then on storage is not read.
+        await store.ResolveAsync(Repository, Reference.Parse("t"), CancellationToken.None);
         var reads = storage.Resolves;
         var second = await store.ResolveAsync(Repository, Reference.Parse("t"), CancellationToken.None);
 
         Assert.Equal(GatedManifestStore.DigestOf("A"), first?.Digest);
         Assert.Equal(first, second);
         Assert.Equal(reads, storage.Resolves);
+    }
+
+    [Fact]
+    public async Task A_reader_that_read_storage_before_a_push_cannot_fill_the_cache_with_the_old_value()
+    {
+        var storage = new GatedManifestStore();
+        var store = new CachingManifestStore(storage, new MemoryRegistryCache(TimeProvider.System));
+        await store.PutAsync(Repository, Reference.Parse("slow"), "A"u8.ToArray(), null, [], CancellationToken.None);
+
+        // The reader has read "A" from storage but not yet filled the cache when the push of "B" completes.
+        storage.Gate("resolve:slow");
+        var reader = store.ResolveAsync(Repository, Reference.Parse("slow"), CancellationToken.None);
+        await storage.Written("resolve:slow");
+        await store.PutAsync(Repository, Reference.Parse("slow"), "B"u8.ToArray(), null, [], CancellationToken.None);
+        storage.Release("resolve:slow");
+        Assert.Equal(GatedManifestStore.DigestOf("A"), (await reader)?.Digest);
+
+        var resolved = await store.ResolveAsync(Repository, Reference.Parse("slow"), CancellationToken.None);
+
+        Assert.Equal(GatedManifestStore.DigestOf("B"), resolved?.Digest);
     }
 
     /// <summary>An in-memory manifest store whose writes can be held after they reached "storage".</summary>
@@ -87,11 +110,13 @@ public sealed class CachingTests
 
         public void Release(string name) => _gates[name].Release.SetResult();
 
-        public Task<ManifestDescriptor?> ResolveAsync(RepositoryPath repository, Reference reference, CancellationToken cancellationToken)
+        public async Task<ManifestDescriptor?> ResolveAsync(RepositoryPath repository, Reference reference, CancellationToken cancellationToken)
         {
             Resolves++;
             var digest = reference.Tag is { } tag ? TagTarget(tag) : reference.Digest!.Value.ToString();
-            return Task.FromResult(digest is not null && _manifests.TryGetValue(digest, out var manifest) ? manifest : null);
+            var result = digest is not null && _manifests.TryGetValue(digest, out var manifest) ? manifest : null;
+            await HoldAsync($"resolve:{reference}");
+            return result;
         }
 
         public Task<ReadOnlyMemory<byte>?> ReadContentAsync(RepositoryPath repository, ManifestDescriptor manifest, CancellationToken cancellationToken) =>
@@ -129,6 +154,7 @@ public sealed class CachingTests
             {
                 gate.Written.SetResult();
                 await gate.Release.Task;
+                _gates.TryRemove(name, out _);
             }
         }
     }

@@ -7,20 +7,21 @@ namespace Registry.Distribution.Caching;
 
 /// <summary>
 /// Caches "is this blob linked in this repository, and how big is it" — the question every push and pull asks first.
-/// Writers invalidate before and after their storage write (never set), so a racing delete or link cannot leave a stale answer.
+/// Every write path invalidates after writing storage (see <see cref="IRegistryCache"/> for why that is enough).
 /// </summary>
 internal sealed class CachingBlobStore(IBlobStore inner, IRegistryCache cache) : IBlobStore
 {
     public async Task<BlobDescriptor?> StatAsync(RepositoryPath repository, Digest digest, CancellationToken cancellationToken)
     {
         var key = CacheKeys.Blob(repository, digest);
-        if (await cache.GetAsync(key) is { } cached)
+        var cached = await cache.GetAsync(key);
+        if (cached.Value is { } value)
         {
-            return cached.Length == 0 ? null : new BlobDescriptor(digest, long.Parse(Encoding.ASCII.GetString(cached), CultureInfo.InvariantCulture));
+            return value.Length == 0 ? null : new BlobDescriptor(digest, long.Parse(Encoding.ASCII.GetString(value), CultureInfo.InvariantCulture));
         }
 
         var blob = await inner.StatAsync(repository, digest, cancellationToken);
-        await cache.AddAsync(key, Encode(blob), blob is null ? CacheKeys.Absent : CacheKeys.Mutable);
+        await cache.AddAsync(key, Encode(blob), blob is null ? CacheKeys.Absent : CacheKeys.Mutable, cached.Generation);
         return blob;
     }
 
@@ -29,28 +30,38 @@ internal sealed class CachingBlobStore(IBlobStore inner, IRegistryCache cache) :
 
     public async Task<bool> DeleteAsync(RepositoryPath repository, Digest digest, CancellationToken cancellationToken)
     {
-        var key = CacheKeys.Blob(repository, digest);
-        await cache.RemoveAsync(key);
-        var deleted = await inner.DeleteAsync(repository, digest, cancellationToken);
-        await cache.RemoveAsync(key);
-        return deleted;
+        try
+        {
+            return await inner.DeleteAsync(repository, digest, cancellationToken);
+        }
+        finally
+        {
+            await cache.InvalidateAsync(CacheKeys.Blob(repository, digest));
+        }
     }
 
     public async Task<BlobDescriptor?> MountAsync(RepositoryPath repository, Digest digest, RepositoryPath? from, CancellationToken cancellationToken)
     {
-        var key = CacheKeys.Blob(repository, digest);
-        await cache.RemoveAsync(key);
-        var blob = await inner.MountAsync(repository, digest, from, cancellationToken);
-        await cache.RemoveAsync(key);
-        return blob;
+        try
+        {
+            return await inner.MountAsync(repository, digest, from, cancellationToken);
+        }
+        finally
+        {
+            await cache.InvalidateAsync(CacheKeys.Blob(repository, digest));
+        }
     }
 
     public async Task LinkAsync(RepositoryPath repository, BlobDescriptor blob, CancellationToken cancellationToken)
     {
-        var key = CacheKeys.Blob(repository, blob.Digest);
-        await cache.RemoveAsync(key);
-        await inner.LinkAsync(repository, blob, cancellationToken);
-        await cache.RemoveAsync(key);
+        try
+        {
+            await inner.LinkAsync(repository, blob, cancellationToken);
+        }
+        finally
+        {
+            await cache.InvalidateAsync(CacheKeys.Blob(repository, blob.Digest));
+        }
     }
 
     private static byte[] Encode(BlobDescriptor? blob) =>

@@ -5,7 +5,10 @@ using Registry.Oci;
 
 namespace Registry.Distribution.Caching;
 
-/// <summary>Caches tag → digest, digest → descriptor and small manifest bodies, invalidated by every write path.</summary>
+/// <summary>
+/// Caches tag → digest, digest → descriptor and small manifest bodies. Every write path invalidates the keys it
+/// touched after writing storage (see <see cref="IRegistryCache"/> for why that is enough).
+/// </summary>
 internal sealed class CachingManifestStore(IManifestStore inner, IRegistryCache cache) : IManifestStore
 {
     /// <summary>Manifest bodies up to this size are cached; larger ones are rare and read from storage.</summary>
@@ -17,25 +20,24 @@ internal sealed class CachingManifestStore(IManifestStore inner, IRegistryCache 
         if (reference.Tag is { } tag)
         {
             var tagKey = CacheKeys.Tag(repository, tag);
-            var cachedDigest = await cache.GetAsync(tagKey);
-            if (cachedDigest is { Length: 0 })
+            var cachedTag = await cache.GetAsync(tagKey);
+            if (cachedTag.Value is null)
+            {
+                var resolved = await inner.ResolveAsync(repository, reference, cancellationToken);
+                await cache.AddAsync(
+                    tagKey,
+                    resolved is null ? [] : Encoding.ASCII.GetBytes(resolved.Digest),
+                    resolved is null ? CacheKeys.Absent : CacheKeys.Mutable,
+                    cachedTag.Generation);
+                return resolved;
+            }
+
+            if (cachedTag.Value.Length == 0)
             {
                 return null;
             }
 
-            if (cachedDigest is null)
-            {
-                var resolved = await inner.ResolveAsync(repository, reference, cancellationToken);
-                await cache.AddAsync(tagKey, resolved is null ? [] : Encoding.ASCII.GetBytes(resolved.Digest), resolved is null ? CacheKeys.Absent : CacheKeys.Mutable);
-                if (resolved is not null)
-                {
-                    await cache.AddAsync(CacheKeys.Manifest(repository, resolved.Digest), Encode(resolved), CacheKeys.Immutable);
-                }
-
-                return resolved;
-            }
-
-            digest = Encoding.ASCII.GetString(cachedDigest);
+            digest = Encoding.ASCII.GetString(cachedTag.Value);
         }
         else
         {
@@ -43,28 +45,31 @@ internal sealed class CachingManifestStore(IManifestStore inner, IRegistryCache 
         }
 
         var key = CacheKeys.Manifest(repository, digest);
-        if (await cache.GetAsync(key) is { } cached)
+        var cached = await cache.GetAsync(key);
+        if (cached.Value is { } value)
         {
-            return cached.Length == 0 ? null : JsonSerializer.Deserialize(cached, DistributionJson.Default.ManifestDescriptor);
+            return value.Length == 0 ? null : JsonSerializer.Deserialize(value, DistributionJson.Default.ManifestDescriptor);
         }
 
         var descriptor = await inner.ResolveAsync(repository, Reference.Parse(digest), cancellationToken);
-        await cache.AddAsync(key, Encode(descriptor), descriptor is null ? CacheKeys.Absent : CacheKeys.Immutable);
+        await cache.AddAsync(key, Encode(descriptor), descriptor is null ? CacheKeys.Absent : CacheKeys.Immutable, cached.Generation);
         return descriptor;
     }
 
     public async Task<ReadOnlyMemory<byte>?> ReadContentAsync(RepositoryPath repository, ManifestDescriptor manifest, CancellationToken cancellationToken)
     {
+        // Content addressed by digest never changes; whether the repository holds it was settled by ResolveAsync.
         var key = CacheKeys.Content(repository, manifest.Digest);
-        if (await cache.GetAsync(key) is { Length: > 0 } cached)
+        var cached = await cache.GetAsync(key);
+        if (cached.Value is { Length: > 0 } value)
         {
-            return cached;
+            return value;
         }
 
         var content = await inner.ReadContentAsync(repository, manifest, cancellationToken);
         if (content is { Length: > 0 and <= MaxCachedContent } body)
         {
-            await cache.AddAsync(key, body.ToArray(), CacheKeys.Immutable);
+            await cache.AddAsync(key, body.ToArray(), CacheKeys.Immutable, cached.Generation);
         }
 
         return content;
@@ -79,49 +84,44 @@ internal sealed class CachingManifestStore(IManifestStore inner, IRegistryCache 
         CancellationToken cancellationToken)
     {
         var tags = extraTags.Prepend(reference.Tag).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        foreach (var tag in tags)
+        var digest = reference.Digest?.ToString();
+        try
         {
-            await cache.RemoveAsync(CacheKeys.Tag(repository, tag));
+            var descriptor = await inner.PutAsync(repository, reference, content, contentType, extraTags, cancellationToken);
+            digest = descriptor.Digest;
+            return descriptor;
         }
-
-        var descriptor = await inner.PutAsync(repository, reference, content, contentType, extraTags, cancellationToken);
-
-        // Invalidate again rather than set: a concurrent writer may have moved the tag after this write, and setting
-        // what this request wrote would then cache a loser of the race. The next read fills the key from storage.
-        await cache.RemoveAsync(CacheKeys.Manifest(repository, descriptor.Digest));
-        foreach (var tag in tags)
+        finally
         {
-            await cache.RemoveAsync(CacheKeys.Tag(repository, tag));
-        }
+            if (digest is not null)
+            {
+                await cache.InvalidateAsync(CacheKeys.Manifest(repository, digest));
+            }
 
-        return descriptor;
+            foreach (var tag in tags)
+            {
+                await cache.InvalidateAsync(CacheKeys.Tag(repository, tag));
+            }
+        }
     }
 
     public async Task<ManifestDeletion?> DeleteAsync(RepositoryPath repository, Reference reference, CancellationToken cancellationToken)
     {
-        if (reference.Tag is { } tag)
+        ManifestDeletion? deletion = null;
+        try
         {
-            await cache.RemoveAsync(CacheKeys.Tag(repository, tag));
+            deletion = await inner.DeleteAsync(repository, reference, cancellationToken);
+            return deletion;
         }
-        else
+        finally
         {
-            await cache.RemoveAsync(CacheKeys.Manifest(repository, reference.ToString()));
+            var keys = (deletion?.Tags ?? []).Select(tag => CacheKeys.Tag(repository, tag))
+                .Append(reference.Tag is { } tag ? CacheKeys.Tag(repository, tag) : CacheKeys.Manifest(repository, reference.ToString()));
+            foreach (var key in keys.Distinct(StringComparer.Ordinal))
+            {
+                await cache.InvalidateAsync(key);
+            }
         }
-
-        var deletion = await inner.DeleteAsync(repository, reference, cancellationToken);
-
-        // Removed, not marked absent: a push racing this delete may already have re-created the tag or manifest.
-        foreach (var removed in deletion?.Tags ?? [])
-        {
-            await cache.RemoveAsync(CacheKeys.Tag(repository, removed));
-        }
-
-        if (deletion?.Manifest is { } manifest)
-        {
-            await cache.RemoveAsync(CacheKeys.Manifest(repository, manifest.Digest));
-        }
-
-        return deletion;
     }
 
     public Task<Page<string>?> ListTagsAsync(RepositoryPath repository, int? limit, string? last, CancellationToken cancellationToken) =>

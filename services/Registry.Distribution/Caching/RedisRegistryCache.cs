@@ -3,54 +3,80 @@ using StackExchange.Redis;
 namespace Registry.Distribution.Caching;
 
 /// <summary>
-/// The platform's shared cache. Any Redis failure degrades to a miss: the request goes to storage, never fails,
-/// and a flushed or restarted Redis costs only speed.
+/// The platform's shared cache. Value and generation live in two keys with one hash tag (same cluster slot); the
+/// conditional fill and the invalidation are Lua scripts, so each is atomic. Any Redis failure degrades to a miss
+/// that fills nothing: the request goes to storage, and a flushed or restarted Redis costs only speed.
 /// </summary>
 internal sealed partial class RedisRegistryCache(IConnectionMultiplexer redis, ILogger<RedisRegistryCache> logger) : IRegistryCache
 {
-    private const string Prefix = "registry:";
+    private const long GenerationLifetimeMilliseconds = 10 * 60 * 1000;
 
-    public async ValueTask<byte[]?> GetAsync(string key)
+    private const string AddScript = """
+        local generation = redis.call('GET', KEYS[2]) or '0'
+        if generation == ARGV[2] then
+          return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3], 'NX')
+        end
+        return false
+        """;
+
+    private const string InvalidateScript = """
+        redis.call('INCR', KEYS[2])
+        redis.call('PEXPIRE', KEYS[2], ARGV[1])
+        return redis.call('DEL', KEYS[1])
+        """;
+
+    public async ValueTask<CacheLookup> GetAsync(string key)
     {
         try
         {
-            var value = await redis.GetDatabase().StringGetAsync(Prefix + key);
-            return value.IsNull ? null : (byte[]?)value;
+            var values = await redis.GetDatabase().StringGetAsync([ValueKey(key), GenerationKey(key)]);
+            var generation = values[1].IsNull ? 0 : (long)values[1];
+            return new CacheLookup(values[0].IsNull ? null : (byte[]?)values[0], generation);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (IsUnavailable(ex))
         {
             LogCacheUnavailable(ex, "get");
-            return null;
+            return CacheLookup.Unavailable;
         }
     }
 
-    public ValueTask SetAsync(string key, byte[] value, TimeSpan timeToLive) => WriteAsync(key, value, timeToLive, When.Always);
+    public async ValueTask AddAsync(string key, byte[] value, TimeSpan timeToLive, long generation)
+    {
+        if (generation < 0)
+        {
+            return;
+        }
 
-    public ValueTask AddAsync(string key, byte[] value, TimeSpan timeToLive) => WriteAsync(key, value, timeToLive, When.NotExists);
+        try
+        {
+            await redis.GetDatabase().ScriptEvaluateAsync(
+                AddScript,
+                [ValueKey(key), GenerationKey(key)],
+                [value, generation, (long)timeToLive.TotalMilliseconds]);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            LogCacheUnavailable(ex, "add");
+        }
+    }
 
-    public async ValueTask RemoveAsync(string key)
+    public async ValueTask InvalidateAsync(string key)
     {
         try
         {
-            await redis.GetDatabase().KeyDeleteAsync(Prefix + key);
+            await redis.GetDatabase().ScriptEvaluateAsync(InvalidateScript, [ValueKey(key), GenerationKey(key)], [GenerationLifetimeMilliseconds]);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (IsUnavailable(ex))
         {
-            LogCacheUnavailable(ex, "remove");
+            LogCacheUnavailable(ex, "invalidate");
         }
     }
 
-    private async ValueTask WriteAsync(string key, byte[] value, TimeSpan timeToLive, When when)
-    {
-        try
-        {
-            await redis.GetDatabase().StringSetAsync(Prefix + key, value, timeToLive, when);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            LogCacheUnavailable(ex, "set");
-        }
-    }
+    private static RedisKey ValueKey(string key) => $"registry:{{{key}}}";
+
+    private static RedisKey GenerationKey(string key) => $"registry:{{{key}}}:gen";
+
+    private static bool IsUnavailable(Exception exception) => exception is RedisException or TimeoutException or ObjectDisposedException;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis cache unavailable for {Operation}; serving from storage")]
     private partial void LogCacheUnavailable(Exception exception, string operation);
