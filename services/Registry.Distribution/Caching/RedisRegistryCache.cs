@@ -7,8 +7,21 @@ namespace Registry.Distribution.Caching;
 /// conditional fill and the invalidation are Lua scripts, so each is atomic. Any Redis failure degrades to a miss
 /// that fills nothing: the request goes to storage, and a flushed or restarted Redis costs only speed.
 /// </summary>
-internal sealed partial class RedisRegistryCache(IConnectionMultiplexer redis, ILogger<RedisRegistryCache> logger) : IRegistryCache
+internal sealed partial class RedisRegistryCache : IRegistryCache
 {
+    private readonly IConnectionMultiplexer _redis;
+    private readonly ILogger<RedisRegistryCache> _logger;
+
+    /// <summary>Invalidations that could not reach Redis; replayed when the connection is restored.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _missedInvalidations = new(StringComparer.Ordinal);
+
+    public RedisRegistryCache(IConnectionMultiplexer redis, ILogger<RedisRegistryCache> logger)
+    {
+        _redis = redis;
+        _logger = logger;
+        _redis.ConnectionRestored += (_, _) => _ = ReplayMissedInvalidationsAsync();
+    }
+
     private const long GenerationLifetimeMilliseconds = 10 * 60 * 1000;
 
     private const string AddScript = """
@@ -27,9 +40,15 @@ internal sealed partial class RedisRegistryCache(IConnectionMultiplexer redis, I
 
     public async ValueTask<CacheLookup> GetAsync(string key)
     {
+        // While disconnected every call would wait for its timeout: answer "unavailable" at once instead.
+        if (!_redis.IsConnected || !_missedInvalidations.IsEmpty)
+        {
+            return CacheLookup.Unavailable;
+        }
+
         try
         {
-            var values = await redis.GetDatabase().StringGetAsync([ValueKey(key), GenerationKey(key)]);
+            var values = await _redis.GetDatabase().StringGetAsync([ValueKey(key), GenerationKey(key)]);
             var generation = values[1].IsNull ? 0 : (long)values[1];
             return new CacheLookup(values[0].IsNull ? null : (byte[]?)values[0], generation);
         }
@@ -42,14 +61,14 @@ internal sealed partial class RedisRegistryCache(IConnectionMultiplexer redis, I
 
     public async ValueTask AddAsync(string key, byte[] value, TimeSpan timeToLive, long generation)
     {
-        if (generation < 0)
+        if (generation < 0 || !_redis.IsConnected)
         {
             return;
         }
 
         try
         {
-            await redis.GetDatabase().ScriptEvaluateAsync(
+            await _redis.GetDatabase().ScriptEvaluateAsync(
                 AddScript,
                 [ValueKey(key), GenerationKey(key)],
                 [value, generation, (long)timeToLive.TotalMilliseconds]);
@@ -62,14 +81,40 @@ internal sealed partial class RedisRegistryCache(IConnectionMultiplexer redis, I
 
     public async ValueTask InvalidateAsync(string key)
     {
+        if (!_redis.IsConnected || !await TryInvalidateAsync(key))
+        {
+            // Redis may come back with its data (a partition rather than a restart): this key must not be served.
+            _missedInvalidations.TryAdd(key, 0);
+        }
+    }
+
+    private async Task<bool> TryInvalidateAsync(string key)
+    {
         try
         {
-            await redis.GetDatabase().ScriptEvaluateAsync(InvalidateScript, [ValueKey(key), GenerationKey(key)], [GenerationLifetimeMilliseconds]);
+            await _redis.GetDatabase().ScriptEvaluateAsync(InvalidateScript, [ValueKey(key), GenerationKey(key)], [GenerationLifetimeMilliseconds]);
+            return true;
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
             LogCacheUnavailable(ex, "invalidate");
+            return false;
         }
+    }
+
+    private async Task ReplayMissedInvalidationsAsync()
+    {
+        foreach (var key in _missedInvalidations.Keys)
+        {
+            if (!await TryInvalidateAsync(key))
+            {
+                return;
+            }
+
+            _missedInvalidations.TryRemove(key, out _);
+        }
+
+        LogInvalidationsReplayed();
     }
 
     private static RedisKey ValueKey(string key) => $"registry:{{{key}}}";
@@ -80,4 +125,7 @@ internal sealed partial class RedisRegistryCache(IConnectionMultiplexer redis, I
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis cache unavailable for {Operation}; serving from storage")]
     private partial void LogCacheUnavailable(Exception exception, string operation);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis connection restored; invalidations missed during the outage replayed")]
+    private partial void LogInvalidationsReplayed();
 }
