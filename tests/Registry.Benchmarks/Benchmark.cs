@@ -101,6 +101,7 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
 
         log.WriteLine($"[{settings.Name}] blobs: pushing, {settings.BlobConcurrency} concurrent");
         var next = -1;
+        var cpu = CpuMeter.Start(settings.ServerPid);
         var pushWatch = Stopwatch.StartNew();
         await RunWorkersAsync(settings.BlobConcurrency, async () =>
         {
@@ -113,11 +114,13 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
         pushWatch.Stop();
         var pushed = (double)size * blobs.Length;
         result.Add("blob_push_mbps", $"blob push ({settings.BlobSizeMib} MiB, {settings.BlobConcurrency} concurrent)", pushed / MB / pushWatch.Elapsed.TotalSeconds, "MB/s");
+        AddCpu(result, "blob_push", "blob push", cpu, pushed / 1e9, "GB");
 
         log.WriteLine($"[{settings.Name}] blobs: pulling, {settings.BlobConcurrency} concurrent, {settings.PullPasses} passes");
         var pulls = blobs.Length * settings.PullPasses;
         next = -1;
         long pulledBytes = 0;
+        cpu = CpuMeter.Start(settings.ServerPid);
         var pullWatch = Stopwatch.StartNew();
         await RunWorkersAsync(settings.BlobConcurrency, async () =>
         {
@@ -137,6 +140,7 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
         });
         pullWatch.Stop();
         result.Add("blob_pull_mbps", $"blob pull ({settings.BlobSizeMib} MiB, {settings.BlobConcurrency} concurrent)", pulledBytes / MB / pullWatch.Elapsed.TotalSeconds, "MB/s");
+        AddCpu(result, "blob_pull", "blob pull", cpu, pulledBytes / 1e9, "GB");
 
         if (sampler is not null)
         {
@@ -161,11 +165,14 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
             var name = method.Method.ToLowerInvariant();
             log.WriteLine($"[{settings.Name}] manifest {method}: {settings.Warmup.TotalSeconds} s warm-up, {settings.ManifestDuration.TotalSeconds} s measured, {settings.ManifestConcurrency} connections");
             await HammerAsync(client, method, repository, tag, settings.Warmup, cancellationToken);
+            var cpu = CpuMeter.Start(settings.ServerPid);
             var (count, errors, elapsed, latencies) = await HammerAsync(client, method, repository, tag, settings.ManifestDuration, cancellationToken);
+            var used = cpu;
             Array.Sort(latencies);
             result.Add($"manifest_{name}_rps", $"manifest {method} by tag ({settings.ManifestConcurrency} connections)", count / elapsed.TotalSeconds, "req/s");
             result.Add($"manifest_{name}_p50_ms", $"manifest {method} p50 latency", Percentile(latencies, 0.50), "ms", higherIsBetter: false);
             result.Add($"manifest_{name}_p99_ms", $"manifest {method} p99 latency", Percentile(latencies, 0.99), "ms", higherIsBetter: false);
+            AddCpu(result, $"manifest_{name}", $"manifest {method}", used, count / 1000.0, "1000 requests");
             if (errors > 0)
             {
                 result.Notes.Add($"manifest {method}: {errors} failed requests");
@@ -229,6 +236,7 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
 
         log.WriteLine($"[{settings.Name}] small images: pushing {images.Length}, {settings.ImageConcurrency} concurrent");
         var next = -1;
+        var cpu = CpuMeter.Start(settings.ServerPid);
         var watch = Stopwatch.StartNew();
         await RunWorkersAsync(settings.ImageConcurrency, async () =>
         {
@@ -243,9 +251,11 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
         });
         watch.Stop();
         result.Add("small_push_images_per_s", $"small images pushed ({settings.ImageConcurrency} concurrent; HEAD+POST+PATCH+PUT per blob, PUT manifest)", images.Length / watch.Elapsed.TotalSeconds, "images/s");
+        AddCpu(result, "small_push", "small image push", cpu, images.Length / 100.0, "100 images");
 
         log.WriteLine($"[{settings.Name}] small images: pulling {images.Length}, {settings.ImageConcurrency} concurrent");
         next = -1;
+        cpu = CpuMeter.Start(settings.ServerPid);
         watch.Restart();
         await RunWorkersAsync(settings.ImageConcurrency, async () =>
         {
@@ -265,6 +275,18 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
         });
         watch.Stop();
         result.Add("small_pull_images_per_s", $"small images pulled ({settings.ImageConcurrency} concurrent; GET manifest by tag + 2 blob GETs)", images.Length / watch.Elapsed.TotalSeconds, "images/s");
+        AddCpu(result, "small_pull", "small image pull", cpu, images.Length / 100.0, "100 images");
+    }
+
+    private static void AddCpu(RunResult result, string key, string label, CpuMeter meter, double units, string unit)
+    {
+        var (server, client) = meter.Elapsed();
+        if (server is { } seconds && units > 0)
+        {
+            result.Add($"{key}_server_cpu", $"{label}: server CPU per {unit}", seconds / units, "CPU s", higherIsBetter: false);
+        }
+
+        result.Add($"{key}_client_cpu", $"{label}: benchmark client CPU per {unit}", client / units, "CPU s", higherIsBetter: false);
     }
 
     private async Task MemoryAsync(RegistryClient client, RunResult result, CancellationToken cancellationToken)

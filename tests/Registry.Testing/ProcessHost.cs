@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 
@@ -11,9 +12,18 @@ public sealed class ProcessHost : IAsyncDisposable
 {
     private const int OutputLinesKept = 200;
 
+    /// <summary>Hosts not yet disposed: killed if the test process ends without disposing them (a crash, an unhandled exception).</summary>
+    private static readonly ConcurrentDictionary<ProcessHost, byte> Live = new();
+
     private readonly Process _process;
     private readonly Queue<string> _output = new();
     private long _linesSeen;
+
+    static ProcessHost()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillLive();
+        AppDomain.CurrentDomain.UnhandledException += (_, _) => KillLive();
+    }
 
     private ProcessHost(string name, Process process)
     {
@@ -66,6 +76,7 @@ public sealed class ProcessHost : IAsyncDisposable
                 $"{name}: could not start '{resolved}': {ex.Message}. Install the test infrastructure with `bash eng/setup.sh`.", ex);
         }
 
+        Live.TryAdd(host, 0);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return host;
@@ -160,6 +171,7 @@ public sealed class ProcessHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(5));
+        Live.TryRemove(this, out _);
         _process.Dispose();
     }
 
@@ -225,6 +237,20 @@ public sealed class ProcessHost : IAsyncDisposable
         catch (System.ComponentModel.Win32Exception)
         {
             return false;
+        }
+    }
+
+    private static void KillLive()
+    {
+        foreach (var host in Live.Keys)
+        {
+            try
+            {
+                host._process.Kill(entireProcessTree: true);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+            }
         }
     }
 
