@@ -20,16 +20,13 @@ dotnet test Registry.sln -c Release --no-build -nologo \
 
 # One plain closing line over every test project: "Tests: N passed, N failed, N skipped".
 awk '
-  /(Passed|Failed)! +- +Failed:/ {
-    line = $0; gsub(/ /, "", line)
-    if (match(line, /Failed:[0-9]+/)) failed += substr(line, RSTART + 7, RLENGTH - 7)
-    if (match(line, /Passed:[0-9]+/)) passed += substr(line, RSTART + 7, RLENGTH - 7)
-    if (match(line, /Skipped:[0-9]+/)) skipped += substr(line, RSTART + 8, RLENGTH - 8)
-    projects++
-  }
+  /^Total tests: [0-9]+/ { projects++ }
+  /^ +Passed: [0-9]+$/  { passed += $2 }
+  /^ +Failed: [0-9]+$/  { failed += $2 }
+  /^ +Skipped: [0-9]+$/ { skipped += $2 }
   END {
     if (projects == 0) { print "no test results found"; exit 1 }
-    printf "Tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped
+    printf "Tests: %d passed, %d failed, %d skipped (%d test projects)\n", passed, failed, skipped, projects
     if (failed > 0 || skipped > 0) exit 1
   }' "$log" || status=1
 

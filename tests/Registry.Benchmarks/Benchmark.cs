@@ -280,10 +280,11 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
 
     private static void AddCpu(RunResult result, string key, string label, CpuMeter meter, double units, string unit)
     {
-        var (server, client) = meter.Elapsed();
-        if (server is { } seconds && units > 0)
+        var (server, system, client) = meter.Elapsed();
+        if (server is { } seconds && system is { } kernel && units > 0)
         {
             result.Add($"{key}_server_cpu", $"{label}: server CPU per {unit}", seconds / units, "CPU s", higherIsBetter: false);
+            result.Add($"{key}_server_sys_cpu", $"{label}: of which kernel (sys)", kernel / units, "CPU s", higherIsBetter: false);
         }
 
         result.Add($"{key}_client_cpu", $"{label}: benchmark client CPU per {unit}", client / units, "CPU s", higherIsBetter: false);

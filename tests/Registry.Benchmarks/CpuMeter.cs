@@ -10,22 +10,25 @@ internal readonly struct CpuMeter
 
     private readonly int? _pid;
     private readonly double? _serverStart;
+    private readonly double? _serverSystemStart;
     private readonly TimeSpan _clientStart;
 
     private CpuMeter(int? pid)
     {
         _pid = pid;
         _serverStart = ServerSeconds(pid);
+        _serverSystemStart = ServerSeconds(pid, systemOnly: true);
         _clientStart = Process.GetCurrentProcess().TotalProcessorTime;
     }
 
     public static CpuMeter Start(int? pid) => new(pid);
 
-    /// <summary>Server and client CPU seconds used since start (server null when unknown).</summary>
-    public (double? Server, double Client) Elapsed() =>
-        (ServerSeconds(_pid) - _serverStart, (Process.GetCurrentProcess().TotalProcessorTime - _clientStart).TotalSeconds);
+    /// <summary>Server (total and kernel) and client CPU seconds used since start (server null when unknown).</summary>
+    public (double? Server, double? ServerSystem, double Client) Elapsed() =>
+        (ServerSeconds(_pid) - _serverStart, ServerSeconds(_pid, systemOnly: true) - _serverSystemStart,
+            (Process.GetCurrentProcess().TotalProcessorTime - _clientStart).TotalSeconds);
 
-    private static double? ServerSeconds(int? pid)
+    private static double? ServerSeconds(int? pid, bool systemOnly = false)
     {
         if (pid is not { } id)
         {
@@ -37,7 +40,8 @@ internal readonly struct CpuMeter
             var stat = File.ReadAllText($"/proc/{id}/stat");
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             // After the command: state is field 3, utime field 14, stime field 15 (1-based in proc(5)).
-            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+            var user = systemOnly ? 0 : long.Parse(fields[11], CultureInfo.InvariantCulture);
+            return (user + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException)
         {
