@@ -26,7 +26,7 @@ awk '
   /^ +Skipped: [0-9]+$/ { skipped += $2 }
   END {
     if (projects == 0) { print "no test results found"; exit 1 }
-    printf "Tests: %d passed, %d failed, %d skipped (%d test projects)\n", passed, failed, skipped, projects
+    printf "Tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped
     if (failed > 0 || skipped > 0) exit 1
   }' "$log" || status=1
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+using Microsoft.Win32.SafeHandles;
 using System.Runtime.CompilerServices;
 
 namespace Registry.Storage.FileSystem;
@@ -51,22 +53,20 @@ public sealed class FileSystemStorageDriver : IStorageDriver
     public Task<Stream> OpenReadAsync(string path, long offset = 0, long? length = null, CancellationToken cancellationToken = default)
     {
         var full = Resolve(path);
-        FileStream stream;
+        SafeFileHandle handle;
         try
         {
-            stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new StorageNotFoundException(path);
         }
 
-        if (offset > 0)
-        {
-            stream.Seek(offset, SeekOrigin.Begin);
-        }
-
-        return Task.FromResult<Stream>(length is null ? stream : new BoundedReadStream(stream, length.Value));
+        var size = RandomAccess.GetLength(handle);
+        var start = Math.Min(offset, size);
+        var end = length is { } count ? Math.Min(size, start + count) : size;
+        return Task.FromResult<Stream>(new LocalFileReadStream(handle, start, end));
     }
 
     public async Task<string> WriteAsync(string path, ReadOnlyMemory<byte> content, StorageCondition condition = default, CancellationToken cancellationToken = default)
@@ -140,14 +140,16 @@ public sealed class FileSystemStorageDriver : IStorageDriver
             FileStream stream;
             try
             {
-                stream = new FileStream(full, mode, FileAccess.Write, FileShare.Read | FileShare.Delete, 0, FileOptions.Asynchronous);
+                // Unbuffered and synchronous: each write is one pwrite into the page cache, cheaper inline than
+                // through a thread-pool hop; reads from the request fill the whole buffer first so writes stay large.
+                stream = new FileStream(full, mode, FileAccess.Write, FileShare.Read | FileShare.Delete, 0, FileOptions.None);
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
                 throw new StoragePreconditionFailedException(path);
             }
 
-            await using (stream)
+            using (stream)
             {
                 if (stream.Length != expectedOffset)
                 {
@@ -155,7 +157,20 @@ public sealed class FileSystemStorageDriver : IStorageDriver
                 }
 
                 stream.Seek(expectedOffset, SeekOrigin.Begin);
-                await content.CopyToAsync(stream, CopyBufferSize, cancellationToken);
+                var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+                try
+                {
+                    int read;
+                    while ((read = await content.ReadAtLeastAsync(buffer.AsMemory(0, CopyBufferSize), CopyBufferSize, throwOnEndOfStream: false, cancellationToken)) > 0)
+                    {
+                        stream.Write(buffer, 0, read);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+
                 if (_flushToDisk)
                 {
                     stream.Flush(flushToDisk: true);
