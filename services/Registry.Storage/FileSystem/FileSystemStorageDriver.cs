@@ -161,9 +161,16 @@ public sealed class FileSystemStorageDriver : IStorageDriver
                 try
                 {
                     int read;
+                    var position = expectedOffset;
                     while ((read = await content.ReadAtLeastAsync(buffer.AsMemory(0, CopyBufferSize), CopyBufferSize, throwOnEndOfStream: false, cancellationToken)) > 0)
                     {
                         stream.Write(buffer, 0, read);
+                        if (_flushToDisk)
+                        {
+                            Writeback.Start(stream.SafeFileHandle, position, read);
+                        }
+
+                        position += read;
                     }
                 }
                 finally
