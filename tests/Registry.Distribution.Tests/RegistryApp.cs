@@ -17,7 +17,6 @@ namespace Registry.Distribution.Tests;
 /// </summary>
 public sealed class RegistryApp : WebApplicationFactory<StandaloneProgram>
 {
-    private static readonly Lock StartLock = new();
     private readonly string _dataDirectory;
 
     public RegistryApp(string dataDirectory)
@@ -45,7 +44,7 @@ public sealed class RegistryApp : WebApplicationFactory<StandaloneProgram>
     /// </summary>
     public void Start()
     {
-        lock (StartLock)
+        lock (HostStarts.Lock)
         {
             StartServer();
         }
@@ -73,6 +72,15 @@ public sealed class RegistryApp : WebApplicationFactory<StandaloneProgram>
         }));
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
     }
+}
+
+/// <summary>
+/// Every in-process host of this assembly starts under this one lock: the minimal-hosting factory finds the app's
+/// host through a process-wide DiagnosticListener, so two hosts of any kind starting at once can take each other's builder.
+/// </summary>
+internal static class HostStarts
+{
+    public static readonly Lock Lock = new();
 }
 
 /// <summary>One host on a fresh temporary data directory, shared by the tests of a class; each test uses its own repositories.</summary>

@@ -15,7 +15,6 @@ namespace Registry.Distribution.Tests;
 /// </summary>
 public sealed class DistributionInstance : WebApplicationFactory<Program>
 {
-    private static readonly Lock StartLock = new();
     private readonly string _blobs;
     private readonly string _cache;
     private readonly string _containerPrefix;
@@ -30,7 +29,7 @@ public sealed class DistributionInstance : WebApplicationFactory<Program>
 
     public OciClient CreateOciClient()
     {
-        lock (StartLock)
+        lock (HostStarts.Lock)
         {
             StartServer();
         }
