@@ -1,86 +1,75 @@
 extern alias standalone;
 
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using StandaloneProgram = standalone::Program;
+using Registry.Distribution.Apis;
+using standalone::Registry.Standalone;
 
 namespace Registry.Distribution.Tests;
 
 /// <summary>
-/// The single-process host (Registry.Standalone) on real Kestrel and a given data directory, so requests travel
-/// over real HTTP (chunked bodies, raw request lines) exactly as docker's would.
+/// A host composed in this process from the same registration methods the real hosts call, listening on real
+/// Kestrel at a free loopback port, so requests travel over real HTTP (chunked bodies, raw request lines).
+/// Built directly rather than through WebApplicationFactory: its entry-point interception picked up the wrong host
+/// when several hosts started at once under load.
 /// </summary>
-public sealed class RegistryApp : WebApplicationFactory<StandaloneProgram>
+public abstract class InProcessHost : IAsyncDisposable
 {
-    private readonly string _dataDirectory;
+    private readonly WebApplication _app;
 
-    public RegistryApp(string dataDirectory)
+    protected InProcessHost(IReadOnlyDictionary<string, string?> settings, Action<WebApplicationBuilder> compose)
     {
-        _dataDirectory = dataDirectory;
-        UseKestrel(0);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        compose(builder);
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _app = builder.Build();
+        _app.MapDefaultEndpoints();
+        _app.MapDistributionApi();
+        _app.StartAsync().GetAwaiter().GetResult();
+        BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
 
-    /// <summary>The registry's files: <c>&lt;data&gt;/registries/default</c>.</summary>
-    public string RegistryDirectory => Path.Combine(_dataDirectory, "registries", "default");
+    public Uri BaseAddress { get; }
 
-    public Uri BaseAddress
+    public OciClient CreateOciClient() => new(new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
     {
-        get
-        {
-            Start();
-            var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-            return new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
-        }
-    }
+        BaseAddress = BaseAddress,
+        Timeout = TimeSpan.FromMinutes(2),
+    });
 
-    /// <summary>
-    /// Hosts are started one at a time: the minimal-hosting factory finds the app's host through a process-wide
-    /// DiagnosticListener, and concurrent starts can pick up each other's builder.
-    /// </summary>
-    public void Start()
+    public async ValueTask DisposeAsync()
     {
-        lock (HostStarts.Lock)
-        {
-            StartServer();
-        }
-    }
-
-    public OciClient CreateOciClient()
-    {
-        Start();
-        var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-        {
-            BaseAddress = BaseAddress,
-            Timeout = TimeSpan.FromMinutes(2),
-        };
-        return new OciClient(http);
-    }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Development");
-        builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Storage:Driver"] = "FileSystem",
-            ["Storage:RootDirectory"] = _dataDirectory,
-            ["Logging:LogLevel:Default"] = "Warning",
-        }));
-        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 }
 
-/// <summary>
-/// Every in-process host of this assembly starts under this one lock: the minimal-hosting factory finds the app's
-/// host through a process-wide DiagnosticListener, so two hosts of any kind starting at once can take each other's builder.
-/// </summary>
-internal static class HostStarts
+/// <summary>The single-process host (Registry.Standalone's composition) on a given data directory.</summary>
+public sealed class RegistryApp(string dataDirectory) : InProcessHost(
+    new Dictionary<string, string?>
+    {
+        ["Storage:Driver"] = "FileSystem",
+        ["Storage:RootDirectory"] = dataDirectory,
+    },
+    builder =>
+    {
+        builder.AddStandaloneDefaults([]);
+        builder.AddServiceDefaults();
+        builder.AddDistribution();
+    })
 {
-    public static readonly Lock Lock = new();
+    /// <summary>The registry's files: <c>&lt;data&gt;/registries/default</c>.</summary>
+    public string RegistryDirectory => Path.Combine(dataDirectory, "registries", "default");
 }
 
 /// <summary>One host on a fresh temporary data directory, shared by the tests of a class; each test uses its own repositories.</summary>
