@@ -19,6 +19,8 @@ public sealed record OciErrorCode(string Code, int Status, string Message)
     public static readonly OciErrorCode Unsupported = new("UNSUPPORTED", 405, "the operation is unsupported");
     public static readonly OciErrorCode TooManyRequests = new("TOOMANYREQUESTS", 429, "too many requests");
     public static readonly OciErrorCode PaginationNumberInvalid = new("PAGINATION_NUMBER_INVALID", 400, "invalid number of results requested");
+    /// <summary>No endpoint at this path (not in the OCI catalogue; ADR 0006).</summary>
+    public static readonly OciErrorCode NotFound = new("NOT_FOUND", 404, "no such endpoint");
     public static readonly OciErrorCode RangeInvalid = new("RANGE_INVALID", 416, "invalid content range");
     public static readonly OciErrorCode ManifestTooLarge = new("SIZE_INVALID", 413, "manifest is larger than the registry accepts");
     public static readonly OciErrorCode UnsupportedMediaType = new("MANIFEST_INVALID", 415, "manifest media type is not supported");

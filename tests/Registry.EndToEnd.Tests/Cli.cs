@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Registry.Testing;
 
 namespace Registry.EndToEnd.Tests;
 
@@ -51,19 +52,7 @@ public static class Cli
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var commandLine = string.Join(' ', new[] { program }.Concat(arguments).Select(Quote));
-        var info = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            CreateNoWindow = true,
-            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
+        var info = ProcessHost.CreateStartInfo(program, arguments, workingDirectory);
 
         if (environment is not null)
         {

@@ -88,16 +88,7 @@ public sealed class RegistryFixture : IAsyncLifetime
         }
 
         Http.Dispose();
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        TestDirectories.TryDelete(DataDirectory);
     }
 
     /// <summary>A repository name no other test (or run) uses: <c>e2e/&lt;prefix&gt;-&lt;random&gt;</c>.</summary>
@@ -174,19 +165,7 @@ public sealed class RegistryFixture : IAsyncLifetime
         return path;
     }
 
-    public static void DeleteDirectory(string path)
-    {
-        try
-        {
-            Directory.Delete(path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
+    public static void DeleteDirectory(string path) => TestDirectories.TryDelete(path);
 
     private async Task CheckPrerequisitesAsync()
     {

@@ -36,18 +36,11 @@ public sealed class ProcessHost : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public bool HasExited => _process.HasExited;
-
-    /// <summary>Starts <paramref name="executable"/> (a path, or a name looked up on PATH) with the given arguments.</summary>
-    /// <exception cref="InvalidOperationException">The executable does not exist or cannot be started; the message says how to install it.</exception>
-    public static ProcessHost Start(string name, string executable, IEnumerable<string> arguments, string? workingDirectory = null)
+    /// <summary>Every stream redirected, arguments passed one by one (no shell quoting), run in the temp directory by default.</summary>
+    public static ProcessStartInfo CreateStartInfo(string executable, IEnumerable<string> arguments, string? workingDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(arguments);
-        var resolved = FindExecutable(executable) ?? throw new InvalidOperationException(
-            $"{name}: executable '{executable}' was not found{(Path.IsPathRooted(executable) ? string.Empty : " on PATH")}. " +
-            "Install the test infrastructure with `bash eng/setup.sh` from the repository root.");
-
-        var info = new ProcessStartInfo(resolved)
+        var info = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -60,6 +53,22 @@ public sealed class ProcessHost : IAsyncDisposable
         {
             info.ArgumentList.Add(argument);
         }
+
+        return info;
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts <paramref name="executable"/> (a path, or a name looked up on PATH) with the given arguments.</summary>
+    /// <exception cref="InvalidOperationException">The executable does not exist or cannot be started; the message says how to install it.</exception>
+    public static ProcessHost Start(string name, string executable, IEnumerable<string> arguments, string? workingDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var resolved = FindExecutable(executable) ?? throw new InvalidOperationException(
+            $"{name}: executable '{executable}' was not found{(Path.IsPathRooted(executable) ? string.Empty : " on PATH")}. " +
+            "Install the test infrastructure with `bash eng/setup.sh` from the repository root.");
+
+        var info = CreateStartInfo(resolved, arguments, workingDirectory);
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var host = new ProcessHost(name, process);

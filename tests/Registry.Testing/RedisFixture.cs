@@ -108,16 +108,7 @@ public sealed class RedisFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await StopAsync();
-        try
-        {
-            Directory.Delete(WorkingDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        TestDirectories.TryDelete(WorkingDirectory);
 
         _gate.Dispose();
     }

@@ -31,7 +31,7 @@ public static class DistributionApi
     {
         if (path is null || !V2Route.TryParse(path, out var route))
         {
-            return OciErrorResult.Of(OciErrorCode.NameUnknown with { Code = "NOT_FOUND" }, "no such endpoint under /v2", path);
+            return OciErrorResult.Of(OciErrorCode.NotFound, "no such endpoint under /v2", path);
         }
 
         try

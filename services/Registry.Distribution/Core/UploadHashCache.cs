@@ -40,11 +40,16 @@ internal sealed class UploadHashCache
             }
         }
 
-        var stale = _entries.GetOrAdd(uploadId, new Entry(hash, offset));
-        if (!ReferenceEquals(stale.Hash, hash))
+        var entry = new Entry(hash, offset);
+        var replaced = default(Entry);
+        _entries.AddOrUpdate(uploadId, entry, (_, previous) =>
         {
-            _entries[uploadId] = new Entry(hash, offset);
-            stale.Hash.Dispose();
+            replaced = previous;
+            return entry;
+        });
+        if (replaced is not null && !ReferenceEquals(replaced.Hash, hash))
+        {
+            replaced.Hash.Dispose();
         }
     }
 
