@@ -13,6 +13,10 @@ public static partial class OciGrammar
     public static bool IsRepositoryName(string? name) =>
         !string.IsNullOrEmpty(name) && name.Length <= MaxNameLength && NameRegex().IsMatch(name);
 
+    /// <summary>ACR's registry names: 5–50 lowercase letters and digits (the first label of the login server).</summary>
+    public static bool IsRegistryName(string? name) =>
+        name is { Length: >= 5 and <= 50 } && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c));
+
     public static bool IsTag(string? tag) => !string.IsNullOrEmpty(tag) && TagRegex().IsMatch(tag);
 
     public static bool IsDigestAlgorithm(string algorithm) => AlgorithmRegex().IsMatch(algorithm);

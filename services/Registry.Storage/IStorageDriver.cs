@@ -42,6 +42,9 @@ public interface IStorageDriver
 public interface IStorageDriverFactory
 {
     IStorageDriver ForRegistry(string registry);
+
+    /// <summary>The platform's own partition (registry records, identities, signing keys), apart from every registry's content.</summary>
+    IStorageDriver ForPlatform();
 }
 
 public sealed record StorageObjectInfo(long Size, string ETag, DateTimeOffset LastModified);

@@ -46,6 +46,15 @@ public static class StoragePaths
 
     public static string UploadInfo(string uploadId) => $"{Upload(uploadId)}/info";
 
+    /// <summary>Platform partition: one document per registry (record, settings and identities), owned by the auth service.</summary>
+    public const string RegistryRecords = "registries";
+
+    public static string RegistryRecord(string registry) =>
+        OciGrammar.IsRegistryName(registry) ? $"{RegistryRecords}/{registry}.json" : throw new ArgumentException("invalid registry name", nameof(registry));
+
+    /// <summary>Platform partition: the token signing key ring.</summary>
+    public const string SigningKeys = "auth/signing-keys.json";
+
     /// <summary>Upload ids are 32 lowercase hex characters (a GUID in "N" format).</summary>
     public static bool IsUploadId(string? value) =>
         value is { Length: 32 } && value.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');

@@ -3,11 +3,18 @@ using Azure.Storage.Blobs;
 
 namespace Registry.Storage.AzureBlob;
 
-/// <summary>Each registry is its own container, <c>&lt;prefix&gt;&lt;registry&gt;</c>.</summary>
+/// <summary>
+/// Each registry is its own container, <c>&lt;prefix&gt;&lt;registry&gt;</c>; the platform's partition is <c>&lt;prefix&gt;platform-data</c>,
+/// a name no registry can take (registry names have no hyphen).
+/// </summary>
 public sealed class AzureBlobStorageDriverFactory(BlobServiceClient service, string containerPrefix) : IStorageDriverFactory
 {
     private readonly ConcurrentDictionary<string, IStorageDriver> _drivers = new(StringComparer.Ordinal);
 
     public IStorageDriver ForRegistry(string registry) =>
         _drivers.GetOrAdd(registry, name => new AzureBlobStorageDriver(service.GetBlobContainerClient(containerPrefix + name)));
+
+    public IStorageDriver ForPlatform() => ForRegistry(PlatformContainer);
+
+    private const string PlatformContainer = "platform-data";
 }

@@ -1,0 +1,92 @@
+using System.Text.Json.Serialization;
+
+namespace Registry.Auth.Apis;
+
+// Request and response shapes of the management API, after ACR's ARM resources where ACR has one.
+
+internal sealed record ListResult<T>([property: JsonPropertyName("value")] IReadOnlyList<T> Value);
+
+internal sealed record Sku(string Name, string Tier);
+
+internal sealed record RegistryResource(string Id, string Name, string Type, Sku Sku, RegistryProperties Properties);
+
+internal sealed record RegistryProperties(
+    string LoginServer,
+    DateTimeOffset CreationDate,
+    bool AdminUserEnabled,
+    bool AnonymousPullEnabled,
+    IReadOnlyList<string> AnonymousPullRepositories,
+    string ProvisioningState = "Succeeded");
+
+internal sealed record RegistryUpdate(RegistryUpdateProperties? Properties);
+
+internal sealed record RegistryUpdateProperties(bool? AdminUserEnabled, bool? AnonymousPullEnabled, List<string>? AnonymousPullRepositories);
+
+internal sealed record CredentialName(string? Name);
+
+internal sealed record PasswordInfo(
+    string Name,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Value,
+    DateTimeOffset? CreationTime,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? Expiry);
+
+internal sealed record CredentialsResult(string Username, IReadOnlyList<PasswordInfo> Passwords);
+
+internal sealed record ScopeMapResource(string Id, string Name, string Type, ScopeMapProperties Properties);
+
+internal sealed record ScopeMapProperties(string? Description, string Type, IReadOnlyList<string> Actions, DateTimeOffset CreationDate, string ProvisioningState = "Succeeded");
+
+internal sealed record ScopeMapUpdate(ScopeMapUpdateProperties? Properties);
+
+internal sealed record ScopeMapUpdateProperties(string? Description, List<string>? Actions);
+
+internal sealed record TokenResource(string Id, string Name, string Type, TokenProperties Properties);
+
+internal sealed record TokenProperties(
+    string ScopeMapId,
+    string Status,
+    DateTimeOffset CreationDate,
+    TokenCredentialsProperties Credentials,
+    string ProvisioningState = "Succeeded");
+
+internal sealed record TokenCredentialsProperties(IReadOnlyList<PasswordInfo> Passwords);
+
+internal sealed record TokenUpdate(TokenUpdateProperties? Properties);
+
+internal sealed record TokenUpdateProperties(string? ScopeMapId, string? Status);
+
+internal sealed record GenerateCredentialsRequest(string? TokenId, string? Name, DateTimeOffset? Expiry);
+
+internal sealed record ServicePrincipalRequest(string? Name);
+
+internal sealed record ServicePrincipalResource(
+    string AppId,
+    string Name,
+    DateTimeOffset CreationDate,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Password);
+
+internal sealed record RoleAssignmentResource(string Id, string Name, string Type, RoleAssignmentProperties Properties);
+
+internal sealed record RoleAssignmentProperties(
+    string PrincipalId,
+    string RoleDefinitionName,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Scope,
+    DateTimeOffset? CreatedOn);
+
+internal sealed record RoleAssignmentRequest(RoleAssignmentRequestProperties? Properties);
+
+internal sealed record RoleAssignmentRequestProperties(string? PrincipalId, string? RoleDefinitionName, string? Scope);
+
+/// <summary>A refused management change: becomes a ProblemDetails with this status.</summary>
+internal sealed class ManagementException(int status, string title, string detail) : Exception(detail)
+{
+    public int Status { get; } = status;
+
+    public string Title { get; } = title;
+
+    public static ManagementException NotFound(string what) => new(StatusCodes.Status404NotFound, "Not found", $"{what} does not exist");
+
+    public static ManagementException Invalid(string detail) => new(StatusCodes.Status400BadRequest, "Invalid request", detail);
+
+    public static ManagementException Conflict(string detail) => new(StatusCodes.Status409Conflict, "Conflict", detail);
+}

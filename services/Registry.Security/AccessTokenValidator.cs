@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Registry.Security;
+
+/// <summary>What a valid access token grants: who it was issued to and its <c>access</c> entries.</summary>
+public sealed record AccessGrant(string Subject, IReadOnlyList<AccessScope> Access)
+{
+    public bool Allows(string type, string name, string action) => Access.Any(entry => entry.Allows(type, name, action));
+}
+
+/// <summary>The result of checking a bearer token: a grant, or why it was refused (never shown with the token itself).</summary>
+public readonly record struct TokenCheck(AccessGrant? Grant, string? Failure)
+{
+    public static TokenCheck Refused(string reason) => new(null, reason);
+}
+
+/// <summary>
+/// Checks access tokens locally: ES256 signature by a published key, issuer, audience (the registry's login server),
+/// lifetime. Refresh tokens are refused here: they only buy access tokens at the token endpoint.
+/// </summary>
+public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<AccessTokenOptions> options)
+{
+    public const string AccessClaim = "access";
+    public const string GrantTypeClaim = "grant_type";
+    public const string RefreshGrant = "refresh_token";
+    public const string Algorithm = SecurityAlgorithms.EcdsaSha256;
+
+    private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
+
+    public async Task<TokenCheck> ValidateAsync(string token, string audience, CancellationToken cancellationToken)
+    {
+        if (!Handler.CanReadToken(token))
+        {
+            return TokenCheck.Refused("malformed token");
+        }
+
+        JsonWebToken jwt;
+        try
+        {
+            jwt = new JsonWebToken(token);
+        }
+        catch (ArgumentException)
+        {
+            return TokenCheck.Refused("malformed token");
+        }
+
+        if (!string.Equals(jwt.Alg, Algorithm, StringComparison.Ordinal))
+        {
+            return TokenCheck.Refused($"algorithm '{jwt.Alg}' is not accepted");
+        }
+
+        var key = string.IsNullOrEmpty(jwt.Kid) ? null : await keys.FindAsync(jwt.Kid, cancellationToken);
+        if (key is null)
+        {
+            return TokenCheck.Refused("token signed with an unknown key");
+        }
+
+        var result = await Handler.ValidateTokenAsync(jwt, new TokenValidationParameters
+        {
+            ValidIssuer = options.Value.Issuer,
+            ValidAudience = audience,
+            IssuerSigningKey = key,
+            ValidAlgorithms = [Algorithm],
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ClockSkew = options.Value.ClockSkew,
+        });
+        if (!result.IsValid)
+        {
+            return TokenCheck.Refused(result.Exception switch
+            {
+                SecurityTokenExpiredException => "token expired",
+                SecurityTokenInvalidAudienceException => "token was issued for another registry",
+                SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException => "token signature is invalid",
+                SecurityTokenInvalidIssuerException => "token issuer is not trusted",
+                _ => "token is invalid",
+            });
+        }
+
+        if (jwt.TryGetPayloadValue<string>(GrantTypeClaim, out var grantType) && grantType == RefreshGrant)
+        {
+            return TokenCheck.Refused("a refresh token is not an access token");
+        }
+
+        return new TokenCheck(new AccessGrant(jwt.Subject ?? "", ReadAccess(jwt)), null);
+    }
+
+    private static List<AccessScope> ReadAccess(JsonWebToken jwt)
+    {
+        var payload = Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload);
+        using var document = JsonDocument.Parse(payload);
+        var access = new List<AccessScope>();
+        if (!document.RootElement.TryGetProperty(AccessClaim, out var entries) || entries.ValueKind != JsonValueKind.Array)
+        {
+            return access;
+        }
+
+        foreach (var entry in entries.EnumerateArray())
+        {
+            if (entry.ValueKind == JsonValueKind.Object &&
+                entry.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String &&
+                entry.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String &&
+                entry.TryGetProperty("actions", out var actions) && actions.ValueKind == JsonValueKind.Array)
+            {
+                access.Add(new AccessScope(
+                    type.GetString()!,
+                    name.GetString()!,
+                    actions.EnumerateArray().Where(a => a.ValueKind == JsonValueKind.String).Select(a => a.GetString()!).ToArray()));
+            }
+        }
+
+        return access;
+    }
+}

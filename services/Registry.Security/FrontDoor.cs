@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Registry.Oci;
+
+namespace Registry.Security;
+
+/// <summary>
+/// The front door's own behaviour, the same in the gateway and in the single-process host: every request gets a
+/// request id, and a registry API request whose host names no existing registry ends here with a clear 404.
+/// </summary>
+public static class FrontDoor
+{
+    public const string RequestIdHeader = "X-Request-Id";
+
+    public static IApplicationBuilder UseRegistryFrontDoor(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var request = context.Request;
+        var requestId = request.Headers[RequestIdHeader].ToString();
+        if (!IsAcceptableRequestId(requestId))
+        {
+            requestId = Guid.NewGuid().ToString("N");
+            request.Headers[RequestIdHeader] = requestId;
+        }
+
+        context.Response.Headers[RequestIdHeader] = requestId;
+        if (request.Path.StartsWithSegments("/v2") || request.Path.StartsWithSegments("/oauth2"))
+        {
+            var hosts = context.RequestServices.GetRequiredService<RegistryHosts>();
+            var resolution = hosts.Resolve(request.Host);
+            var registry = resolution.IsValid
+                ? await context.RequestServices.GetRequiredService<IRegistryDirectory>().FindAsync(resolution.Registry!, context.RequestAborted)
+                : null;
+            if (registry is null)
+            {
+                await OciErrorWriter.WriteAsync(
+                    context.Response,
+                    OciErrorCode.NameUnknown,
+                    $"no registry is served at '{request.Host.Host}'",
+                    new { host = request.Host.Value, registry = resolution.Registry });
+                return;
+            }
+        }
+
+        await next(context);
+    });
+
+    /// <summary>A client's own request id is kept when it is a short token; anything else is replaced, never echoed.</summary>
+    private static bool IsAcceptableRequestId(string value) =>
+        value.Length is > 0 and <= 128 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+}

@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Serialization;
+
+namespace Registry.Security;
+
+[JsonConverter(typeof(JsonStringEnumConverter<RegistryTier>))]
+public enum RegistryTier
+{
+    Basic,
+    Standard,
+    Premium,
+}
+
+/// <summary>What the front door and the other services need to know of a registry; the auth service owns the record.</summary>
+public sealed record RegistryInfo(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("loginServer")] string LoginServer,
+    [property: JsonPropertyName("tier")] RegistryTier Tier);
+
+/// <summary>Which registries exist.</summary>
+public interface IRegistryDirectory
+{
+    ValueTask<RegistryInfo?> FindAsync(string name, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Asks the auth service (<c>GET /internal/registries/{name}</c>), remembering answers briefly: a registry created
+/// elsewhere is reachable within <see cref="NegativeLifetime"/>.
+/// </summary>
+public sealed class HttpRegistryDirectory(HttpClient client, TimeProvider time) : IRegistryDirectory
+{
+    public const string InternalPath = "/internal/registries";
+    public static readonly TimeSpan PositiveLifetime = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan NegativeLifetime = TimeSpan.FromSeconds(3);
+
+    private readonly ConcurrentDictionary<string, (RegistryInfo? Info, DateTimeOffset Expires)> _answers = new(StringComparer.Ordinal);
+
+    public async ValueTask<RegistryInfo?> FindAsync(string name, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_answers.TryGetValue(name, out var answer) && answer.Expires > now)
+        {
+            return answer.Info;
+        }
+
+        using var response = await client.GetAsync(new Uri($"{InternalPath}/{Uri.EscapeDataString(name)}", UriKind.Relative), cancellationToken);
+        RegistryInfo? info = response.StatusCode == HttpStatusCode.NotFound
+            ? null
+            : await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<RegistryInfo>(cancellationToken);
+        _answers[name] = (info, now + (info is null ? NegativeLifetime : PositiveLifetime));
+        return info;
+    }
+}
