@@ -1,5 +1,7 @@
+using Registry.Distribution.Apis;
 using Registry.Distribution.Caching;
 using Registry.Distribution.Core;
+using Registry.Security;
 using Registry.Storage;
 using StackExchange.Redis;
 
@@ -23,7 +25,8 @@ public static class DistributionExtensions
 
         builder.AddRegistryStorage();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<IRegistryResolver, DefaultRegistryResolver>();
+        builder.AddRegistrySecurity();
+        builder.Services.AddSingleton<V2Access>();
         builder.Services.AddSingleton<UploadHashCache>();
 
         if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(CacheConnectionName)))

@@ -6,11 +6,6 @@ public sealed class DistributionOptions
 {
     public const string SectionName = "Distribution";
 
-    /// <summary>The registry served when the request does not name one (a plain host such as <c>localhost:5000</c>).</summary>
-    [Required]
-    [RegularExpression("^[a-z0-9]{1,50}$")]
-    public string DefaultRegistry { get; set; } = "default";
-
     /// <summary>ACR's manifest limit: 4 MiB.</summary>
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxManifestBytes { get; set; } = Oci.ManifestParser.MaxManifestBytes;

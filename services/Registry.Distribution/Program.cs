@@ -1,5 +1,6 @@
 using Registry.Distribution;
 using Registry.Distribution.Apis;
+using Registry.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -8,6 +9,7 @@ builder.AddDistribution();
 
 var app = builder.Build();
 
+app.UseGatewayForwardedHeaders();
 app.MapDefaultEndpoints();
 app.MapDistributionApi();
 

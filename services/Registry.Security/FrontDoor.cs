@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using Registry.Oci;
 
@@ -44,6 +45,19 @@ public static class FrontDoor
 
         await next(context);
     });
+
+    /// <summary>
+    /// Behind the gateway, the client's scheme, host and address arrive as X-Forwarded-* headers; a service takes them as
+    /// its own so challenges, Location headers and audit logs name what the client used. The services listen only on the
+    /// platform's private network, so every hop is trusted (the gateway overwrites what a client sends).
+    /// </summary>
+    public static IApplicationBuilder UseGatewayForwardedHeaders(this IApplicationBuilder app)
+    {
+        var options = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.All };
+        options.KnownIPNetworks.Clear();
+        options.KnownProxies.Clear();
+        return app.UseForwardedHeaders(options);
+    }
 
     /// <summary>A client's own request id is kept when it is a short token; anything else is replaced, never echoed.</summary>
     private static bool IsAcceptableRequestId(string value) =>

@@ -1,17 +1,12 @@
-using Registry.Distribution;
-using Registry.Distribution.Apis;
 using Registry.Standalone;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddStandaloneDefaults(args);
-builder.AddServiceDefaults();
-builder.AddDistribution();
+builder.AddStandalone(args);
 
 var app = builder.Build();
 
-app.MapDefaultEndpoints();
-app.MapDistributionApi();
+app.MapStandalone();
 
 app.Run();
 

@@ -1,3 +1,7 @@
+using Registry.Auth;
+using Registry.Distribution;
+using Registry.Distribution.Apis;
+using Registry.Security;
 using Registry.Storage;
 
 namespace Registry.Standalone;
@@ -26,5 +30,25 @@ public static class StandaloneExtensions
             ["--data-dir"] = $"{StorageOptions.SectionName}:{nameof(StorageOptions.RootDirectory)}",
         });
         return builder;
+    }
+
+    /// <summary>Every service of the platform in this one process: the same registrations the services' own hosts make.</summary>
+    public static WebApplicationBuilder AddStandalone(this WebApplicationBuilder builder, string[] args)
+    {
+        builder.AddStandaloneDefaults(args);
+        builder.AddServiceDefaults();
+        builder.AddAuth();
+        builder.AddDistribution();
+        return builder;
+    }
+
+    /// <summary>The gateway's behaviour without the hop (request id, host → registry), then every service's endpoints.</summary>
+    public static WebApplication MapStandalone(this WebApplication app)
+    {
+        app.UseRegistryFrontDoor();
+        app.MapDefaultEndpoints();
+        app.MapAuth();
+        app.MapDistributionApi();
+        return app;
     }
 }

@@ -13,6 +13,11 @@ public static class StorageExtensions
     /// <summary>Registers the configured storage driver (section <c>Storage</c>; Azure via connection string <c>blobs</c>).</summary>
     public static IHostApplicationBuilder AddRegistryStorage(this IHostApplicationBuilder builder)
     {
+        if (builder.Services.Any(service => service.ServiceType == typeof(IStorageDriverFactory)))
+        {
+            return builder; // already composed into this host by another service
+        }
+
         builder.Services.AddOptions<StorageOptions>()
             .Bind(builder.Configuration.GetSection(StorageOptions.SectionName))
             .ValidateDataAnnotations()

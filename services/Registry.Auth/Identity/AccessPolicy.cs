@@ -26,8 +26,8 @@ internal sealed record Caller(IdentityKind Kind, string Id, string? SecretName =
     };
 }
 
-/// <summary>What an identity may do in one registry: repository rules plus the catalog, and whether it may manage the registry.</summary>
-internal sealed record Permissions(IReadOnlyList<(RepositoryPattern Pattern, IReadOnlyList<string> Actions)> Rules, bool Catalog, bool Owner)
+/// <summary>What an identity may do in one registry: repository rules plus the catalog, and whether it may manage (or only look at) the registry.</summary>
+internal sealed record Permissions(IReadOnlyList<(RepositoryPattern Pattern, IReadOnlyList<string> Actions)> Rules, bool Catalog, bool Owner, bool ManagementReader)
 {
     public IEnumerable<string> ActionsOn(string repository) =>
         Rules.Where(rule => rule.Pattern.Matches(repository)).SelectMany(rule => rule.Actions).Distinct(StringComparer.Ordinal);
@@ -77,6 +77,7 @@ internal static class AccessPolicy
         var rules = AnonymousRules(record).ToList();
         var catalog = false;
         var owner = false;
+        var reader = false;
         switch (caller.Kind)
         {
             case IdentityKind.Admin:
@@ -100,13 +101,14 @@ internal static class AccessPolicy
                     var pattern = assignment.Scope is null ? new RepositoryPattern("*") : new RepositoryPattern(assignment.Scope["repositories/".Length..]);
                     rules.Add((pattern, Roles.ActionsOf(assignment.Role)));
                     catalog |= assignment.Scope is null;
-                    owner |= assignment.Scope is null && assignment.Role == Roles.Owner;
+                    owner |= assignment.Scope is null && assignment.Role is Roles.Owner or Roles.Contributor;
+                    reader |= assignment.Scope is null && assignment.Role == Roles.Reader;
                 }
 
                 break;
         }
 
-        return new Permissions(rules, catalog, owner);
+        return new Permissions(rules, catalog, owner, owner || reader);
     }
 
     public static ScopeMapRecord? ScopeMap(RegistryRecord record, string name) =>

@@ -23,11 +23,21 @@ public static class DistributionApi
         return group;
     }
 
-    /// <summary><c>GET /v2/</c>: the API version check every client starts with.</summary>
-    public static IResult GetBase() => TypedResults.Text("{}", MediaTypes.Json);
+    /// <summary><c>GET /v2/</c>: the API version check every client starts with; with token auth, any valid token passes.</summary>
+    public static async Task<IResult> GetBase(HttpContext context, V2Access access)
+    {
+        try
+        {
+            return await access.AuthorizeAsync(context, access.RegistryOf(context), []) ?? TypedResults.Text("{}", MediaTypes.Json);
+        }
+        catch (OciException ex)
+        {
+            return OciErrorResult.From(ex);
+        }
+    }
 
     /// <summary>One route parser for every <c>/v2/&lt;name&gt;/…</c> endpoint, then a named handler per endpoint and method.</summary>
-    public static async Task<IResult> Dispatch(HttpContext context, string? path, IRegistryResolver registries)
+    public static async Task<IResult> Dispatch(HttpContext context, string? path, V2Access access)
     {
         if (path is null || !V2Route.TryParse(path, out var route))
         {
@@ -38,19 +48,25 @@ public static class DistributionApi
         {
             var method = context.Request.Method;
             var services = context.RequestServices;
+            var registry = access.RegistryOf(context);
+            if (await access.AuthorizeAsync(context, registry, V2Access.Required(route, method)) is { } refused)
+            {
+                return refused;
+            }
+
             if (route.Endpoint == V2Endpoint.Catalog)
             {
                 return IsRead(method)
-                    ? await CatalogApi.GetCatalog(context, registries.Resolve(context), services.GetRequiredService<IManifestStore>())
+                    ? await CatalogApi.GetCatalog(context, registry, services.GetRequiredService<IManifestStore>())
                     : MethodNotAllowed(method);
             }
 
-            var repository = new RepositoryPath(registries.Resolve(context), route.Name);
+            var repository = new RepositoryPath(registry, route.Name);
             return (route.Endpoint, method) switch
             {
                 (V2Endpoint.Blob, "GET" or "HEAD") => await BlobsApi.GetBlob(context, repository, route.Argument, services.GetRequiredService<IBlobStore>()),
                 (V2Endpoint.Blob, "DELETE") => await BlobsApi.DeleteBlob(context, repository, route.Argument, services.GetRequiredService<IBlobStore>()),
-                (V2Endpoint.UploadStart, "POST") => await UploadsApi.StartUpload(context, repository, services.GetRequiredService<IUploadStore>(), services.GetRequiredService<IBlobStore>()),
+                (V2Endpoint.UploadStart, "POST") => await UploadsApi.StartUpload(context, repository, services.GetRequiredService<IUploadStore>(), services.GetRequiredService<IBlobStore>(), access),
                 (V2Endpoint.Upload, "GET") => await UploadsApi.GetUploadStatus(context, repository, route.Argument, services.GetRequiredService<IUploadStore>()),
                 (V2Endpoint.Upload, "PATCH") => await UploadsApi.PatchUpload(context, repository, route.Argument, services.GetRequiredService<IUploadStore>()),
                 (V2Endpoint.Upload, "PUT") => await UploadsApi.CompleteUpload(context, repository, route.Argument, services.GetRequiredService<IUploadStore>()),

@@ -8,13 +8,13 @@ internal static class UploadsApi
 {
     /// <summary>
     /// <c>POST /v2/&lt;name&gt;/blobs/uploads/</c>: mount (<c>?mount=&amp;from=</c>), monolithic upload (<c>?digest=</c>)
-    /// or the start of a session.
+    /// or the start of a session. A mount from a repository the caller may not pull from is not tried: it becomes an upload.
     /// </summary>
-    public static async Task<IResult> StartUpload(HttpContext context, RepositoryPath repository, IUploadStore uploads, IBlobStore blobs)
+    public static async Task<IResult> StartUpload(HttpContext context, RepositoryPath repository, IUploadStore uploads, IBlobStore blobs, V2Access access)
     {
         var query = context.Request.Query;
         var cancellationToken = context.RequestAborted;
-        if (query["mount"].ToString() is { Length: > 0 } mount)
+        if (query["mount"].ToString() is { Length: > 0 } mount && (query["from"].ToString() is not { Length: > 0 } fromName || access.MayPull(context, fromName)))
         {
             var digest = Digest.Parse(mount);
             var from = query["from"].ToString() is { Length: > 0 } source ? new RepositoryPath(repository.Registry, source) : null;
