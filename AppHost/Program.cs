@@ -5,11 +5,32 @@ var builder = DistributedApplication.CreateBuilder(args);
 
 var infrastructure = builder.AddRegistryInfrastructure();
 
-builder.AddProject<Projects.Registry_Distribution>("distribution")
+// The default registry's admin password: set Parameters:registry-admin-password, or one is generated on first run and
+// kept in the AppHost's user secrets (the dashboard shows it under the parameter).
+var adminPassword = builder.AddParameter(
+    "registry-admin-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+
+var auth = builder.AddProject<Projects.Registry_Auth>("auth")
+    .WithReplicas(builder.Configuration.GetValue("Auth:Replicas", 1))
+    .WithEnvironment("Storage__Driver", "AzureBlob")
+    .WithEnvironment("REGISTRY_ADMIN_USERNAME", builder.Configuration["Registry:AdminUsername"] ?? "admin")
+    .WithEnvironment("REGISTRY_ADMIN_PASSWORD", adminPassword)
+    .WithReference(infrastructure.Blobs).WaitFor(infrastructure.Blobs)
+    .WithReference(infrastructure.Cache).WaitFor(infrastructure.Cache)
+    .WithHttpHealthCheck("/health");
+
+var distribution = builder.AddProject<Projects.Registry_Distribution>("distribution")
     .WithReplicas(builder.Configuration.GetValue("Distribution:Replicas", 2))
     .WithEnvironment("Storage__Driver", "AzureBlob")
     .WithReference(infrastructure.Blobs).WaitFor(infrastructure.Blobs)
     .WithReference(infrastructure.Cache).WaitFor(infrastructure.Cache)
+    .WithReference(auth).WaitFor(auth)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.Registry_Gateway>("gateway")
+    .WithReference(distribution).WaitFor(distribution)
+    .WithReference(auth).WaitFor(auth)
+    .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

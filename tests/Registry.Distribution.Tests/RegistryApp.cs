@@ -8,7 +8,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Registry.Distribution.Apis;
 using standalone::Registry.Standalone;
 
 namespace Registry.Distribution.Tests;
@@ -23,7 +22,7 @@ public abstract class InProcessHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    protected InProcessHost(IReadOnlyDictionary<string, string?> settings, Action<WebApplicationBuilder> compose)
+    protected InProcessHost(IReadOnlyDictionary<string, string?> settings, Action<WebApplicationBuilder> compose, Action<WebApplication> map)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         compose(builder);
@@ -32,8 +31,7 @@ public abstract class InProcessHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _app = builder.Build();
-        _app.MapDefaultEndpoints();
-        _app.MapDistributionApi();
+        map(_app);
         _app.StartAsync().GetAwaiter().GetResult();
         BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
@@ -54,19 +52,19 @@ public abstract class InProcessHost : IAsyncDisposable
     }
 }
 
-/// <summary>The single-process host (Registry.Standalone's composition) on a given data directory.</summary>
+/// <summary>
+/// The single-process host (Registry.Standalone's composition) on a given data directory, with token checks off: these
+/// tests are about the distribution API; Registry.Auth.Tests and the end-to-end tests cover it with auth on.
+/// </summary>
 public sealed class RegistryApp(string dataDirectory) : InProcessHost(
     new Dictionary<string, string?>
     {
         ["Storage:Driver"] = "FileSystem",
         ["Storage:RootDirectory"] = dataDirectory,
+        ["Auth:Enabled"] = "false",
     },
-    builder =>
-    {
-        builder.AddStandaloneDefaults([]);
-        builder.AddServiceDefaults();
-        builder.AddDistribution();
-    })
+    builder => builder.AddStandalone([]),
+    app => app.MapStandalone())
 {
     /// <summary>The registry's files: <c>&lt;data&gt;/registries/default</c>.</summary>
     public string RegistryDirectory => Path.Combine(dataDirectory, "registries", "default");

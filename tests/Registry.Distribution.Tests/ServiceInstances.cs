@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Registry.Distribution.Apis;
 using Registry.Testing;
 
 namespace Registry.Distribution.Tests;
@@ -13,6 +14,7 @@ public sealed class DistributionInstance(string blobConnectionString, string cac
     {
         ["Storage:Driver"] = "AzureBlob",
         ["Storage:ContainerPrefix"] = containerPrefix,
+        ["Auth:Enabled"] = "false",
     },
     builder =>
     {
@@ -24,6 +26,11 @@ public sealed class DistributionInstance(string blobConnectionString, string cac
         });
         builder.AddServiceDefaults();
         builder.AddDistribution();
+    },
+    app =>
+    {
+        app.MapDefaultEndpoints();
+        app.MapDistributionApi();
     });
 
 /// <summary>Real Azurite and Redis shared by the platform-mode tests.</summary>

@@ -1,0 +1,68 @@
+using Registry.Security;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Registry.Gateway;
+
+public static class GatewayExtensions
+{
+    public const string DistributionCluster = "distribution";
+    public const string AuthCluster = "auth";
+
+    /// <summary>
+    /// The front door: YARP routes <c>/v2</c> to distribution and <c>/oauth2</c>, <c>/api</c> to auth, resolving service
+    /// names (and every replica behind one) through service discovery. Bodies stream both ways; <c>/v2</c> has no body limit.
+    /// </summary>
+    public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<GatewayOptions>()
+            .Bind(builder.Configuration.GetSection(GatewayOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.AddRegistrySecurity();
+
+        var options = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+        builder.Services.AddReverseProxy()
+            .LoadFromMemory(Routes(options), Clusters(options))
+            .AddServiceDiscoveryDestinationResolver();
+        return builder;
+    }
+
+    private static RouteConfig[] Routes(GatewayOptions options) =>
+    [
+        new()
+        {
+            RouteId = "v2",
+            ClusterId = DistributionCluster,
+            Match = new RouteMatch { Path = "/v2/{**rest}" },
+            MaxRequestBodySize = -1,
+        },
+        new()
+        {
+            RouteId = "oauth2",
+            ClusterId = AuthCluster,
+            Match = new RouteMatch { Path = "/oauth2/{**rest}" },
+            MaxRequestBodySize = options.MaxApiRequestBytes,
+        },
+        new()
+        {
+            RouteId = "api",
+            ClusterId = AuthCluster,
+            Match = new RouteMatch { Path = "/api/{**rest}" },
+            MaxRequestBodySize = options.MaxApiRequestBytes,
+        },
+    ];
+
+    private static ClusterConfig[] Clusters(GatewayOptions options) =>
+    [
+        Cluster(DistributionCluster, options.DistributionAddress, options.ActivityTimeout),
+        Cluster(AuthCluster, options.AuthAddress, TimeSpan.FromSeconds(100)),
+    ];
+
+    private static ClusterConfig Cluster(string id, Uri address, TimeSpan activityTimeout) => new()
+    {
+        ClusterId = id,
+        LoadBalancingPolicy = "RoundRobin",
+        HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig { ActivityTimeout = activityTimeout },
+        Destinations = new Dictionary<string, DestinationConfig> { [id] = new() { Address = address.ToString() } },
+    };
+}

@@ -1,0 +1,15 @@
+using Registry.Gateway;
+using Registry.Security;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddGateway();
+
+var app = builder.Build();
+
+app.UseRegistryFrontDoor();
+app.MapDefaultEndpoints();
+app.MapReverseProxy();
+
+app.Run();
