@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -15,22 +16,52 @@ public sealed record AccessGrant(string Subject, IReadOnlyList<AccessScope> Acce
 public readonly record struct TokenCheck(AccessGrant? Grant, string? Failure)
 {
     public static TokenCheck Refused(string reason) => new(null, reason);
+
+    /// <summary>When the granting token expires.</summary>
+    public DateTimeOffset Expires { get; init; }
 }
 
 /// <summary>
 /// Checks access tokens locally: ES256 signature by a published key, issuer, audience (the registry's login server),
 /// lifetime. Refresh tokens are refused here: they only buy access tokens at the token endpoint.
 /// </summary>
-public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<AccessTokenOptions> options)
+public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<AccessTokenOptions> options, TimeProvider time)
 {
     public const string AccessClaim = "access";
     public const string GrantTypeClaim = "grant_type";
     public const string RefreshGrant = "refresh_token";
     public const string Algorithm = SecurityAlgorithms.EcdsaSha256;
 
+    private const int MaxRemembered = 10_000;
+
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
 
+    // A client sends the same token with every request of a push or pull: its checked grant is remembered until it expires,
+    // so the signature is verified once per token, not once per request.
+    private readonly ConcurrentDictionary<string, Remembered> _valid = new(StringComparer.Ordinal);
+
     public async Task<TokenCheck> ValidateAsync(string token, string audience, CancellationToken cancellationToken)
+    {
+        if (_valid.TryGetValue(token, out var remembered) && remembered.Audience == audience && remembered.Expires > time.GetUtcNow())
+        {
+            return new TokenCheck(remembered.Grant, null);
+        }
+
+        var check = await CheckAsync(token, audience, cancellationToken);
+        if (check.Grant is { } grant)
+        {
+            if (_valid.Count >= MaxRemembered)
+            {
+                _valid.Clear();
+            }
+
+            _valid[token] = new Remembered(audience, grant, check.Expires);
+        }
+
+        return check;
+    }
+
+    private async Task<TokenCheck> CheckAsync(string token, string audience, CancellationToken cancellationToken)
     {
         if (!Handler.CanReadToken(token))
         {
@@ -86,8 +117,10 @@ public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<Access
             return TokenCheck.Refused("a refresh token is not an access token");
         }
 
-        return new TokenCheck(new AccessGrant(jwt.Subject ?? "", ReadAccess(jwt)), null);
+        return new TokenCheck(new AccessGrant(jwt.Subject ?? "", ReadAccess(jwt)), null) { Expires = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero) };
     }
+
+    private sealed record Remembered(string Audience, AccessGrant Grant, DateTimeOffset Expires);
 
     private static List<AccessScope> ReadAccess(JsonWebToken jwt)
     {

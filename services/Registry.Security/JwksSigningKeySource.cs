@@ -39,10 +39,22 @@ public sealed class JwksSigningKeySource(HttpClient client, TimeProvider time) :
                 return;
             }
 
-            var json = await client.GetStringAsync(new Uri(JwksPath, UriKind.Relative), cancellationToken);
-            var set = new JsonWebKeySet(json);
-            _keys = set.Keys.Where(k => !string.IsNullOrEmpty(k.Kid)).ToDictionary(k => k.Kid, SecurityKey (k) => k, StringComparer.Ordinal);
-            _fetchedAt = now;
+            try
+            {
+                var json = await client.GetStringAsync(new Uri(JwksPath, UriKind.Relative), cancellationToken);
+                var set = new JsonWebKeySet(json);
+                _keys = set.Keys.Where(k => !string.IsNullOrEmpty(k.Kid)).ToDictionary(k => k.Kid, SecurityKey (k) => k, StringComparer.Ordinal);
+                _fetchedAt = now;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or ArgumentException && !cancellationToken.IsCancellationRequested)
+            {
+                // Auth unreachable: the keys already known stay honoured; ask again shortly.
+                _fetchedAt = now - RefreshEvery + MinimumRefreshInterval;
+                if (_keys.Count == 0)
+                {
+                    throw new InvalidOperationException("the auth service's signing keys could not be fetched", ex);
+                }
+            }
         }
         finally
         {

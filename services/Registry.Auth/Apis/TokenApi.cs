@@ -72,8 +72,11 @@ public static class TokenApi
         };
     }
 
-    internal static IResult GetSigningKeys(SigningKeyRing keys) =>
-        TypedResults.Text(System.Text.Json.JsonSerializer.Serialize(keys.Published()), MediaTypes.Json);
+    /// <summary>The public keys as a JWKS with only the members an EC key has (the library's serializer adds empty arrays).</summary>
+    internal static IResult GetSigningKeys(SigningKeyRing keys) => TypedResults.Json(new
+    {
+        keys = keys.Published().Keys.Select(key => new { kty = key.Kty, use = key.Use, alg = key.Alg, kid = key.Kid, crv = key.Crv, x = key.X, y = key.Y }),
+    });
 
     internal static async Task<Results<Ok<RegistryInfo>, NotFound>> GetRegistry(string name, IRegistryDirectory registries, CancellationToken cancellationToken) =>
         await registries.FindAsync(name, cancellationToken) is { } info ? TypedResults.Ok(info) : TypedResults.NotFound();

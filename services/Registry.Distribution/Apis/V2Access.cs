@@ -73,6 +73,6 @@ public sealed class V2Access(RegistryHosts hosts, AccessTokenValidator validator
         HttpContext context, string service, IReadOnlyList<AccessScope> required, OciErrorCode code, string message, bool insufficientScope)
     {
         context.Response.Headers[HeaderNames.WWWAuthenticate] = BearerChallenge.Header(context.Request, service, required, insufficientScope);
-        return OciErrorResult.Of(code.WithStatus(StatusCodes.Status401Unauthorized), message, new { scope = string.Join(' ', required) });
+        return OciErrorResult.Of(code.WithStatus(StatusCodes.Status401Unauthorized), message, required.Count == 0 ? null : new { scope = string.Join(' ', required) });
     }
 }
