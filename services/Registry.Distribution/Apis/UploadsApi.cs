@@ -8,13 +8,13 @@ internal static class UploadsApi
 {
     /// <summary>
     /// <c>POST /v2/&lt;name&gt;/blobs/uploads/</c>: mount (<c>?mount=&amp;from=</c>), monolithic upload (<c>?digest=</c>)
-    /// or the start of a session. A mount from a repository the caller may not pull from is not tried: it becomes an upload.
+    /// or the start of a session. A mount the caller may not make is not tried: it becomes an upload.
     /// </summary>
     public static async Task<IResult> StartUpload(HttpContext context, RepositoryPath repository, IUploadStore uploads, IBlobStore blobs, V2Access access)
     {
         var query = context.Request.Query;
         var cancellationToken = context.RequestAborted;
-        if (query["mount"].ToString() is { Length: > 0 } mount && (query["from"].ToString() is not { Length: > 0 } fromName || access.MayPull(context, fromName)))
+        if (query["mount"].ToString() is { Length: > 0 } mount && MayMount(context, query["from"].ToString(), access))
         {
             var digest = Digest.Parse(mount);
             var from = query["from"].ToString() is { Length: > 0 } source ? new RepositoryPath(repository.Registry, source) : null;
@@ -35,6 +35,13 @@ internal static class UploadsApi
         var started = await uploads.StartAsync(repository, cancellationToken);
         return UploadAccepted(context, started, StatusCodes.Status202Accepted);
     }
+
+    /// <summary>
+    /// A mount reads from another repository, so the caller must be allowed to pull there. Without <c>from</c> it could read
+    /// any repository of the registry, so with token checks on it is not tried (ADR 0007).
+    /// </summary>
+    private static bool MayMount(HttpContext context, string from, V2Access access) =>
+        from.Length > 0 ? access.MayPull(context, from) : !access.Enabled;
 
     /// <summary><c>GET /v2/&lt;name&gt;/blobs/uploads/&lt;id&gt;</c>: how much the registry holds.</summary>
     public static async Task<IResult> GetUploadStatus(HttpContext context, RepositoryPath repository, string uploadId, IUploadStore uploads)
