@@ -10,10 +10,12 @@ var infrastructure = builder.AddRegistryInfrastructure();
 var adminPassword = builder.AddParameter(
     "registry-admin-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
+var adminUsername = builder.Configuration["Registry:AdminUsername"] ?? "admin";
+
 var auth = builder.AddProject<Projects.Registry_Auth>("auth")
     .WithReplicas(builder.Configuration.GetValue("Auth:Replicas", 1))
     .WithEnvironment("Storage__Driver", "AzureBlob")
-    .WithEnvironment("REGISTRY_ADMIN_USERNAME", builder.Configuration["Registry:AdminUsername"] ?? "admin")
+    .WithEnvironment("REGISTRY_ADMIN_USERNAME", adminUsername)
     .WithEnvironment("REGISTRY_ADMIN_PASSWORD", adminPassword)
     .WithReference(infrastructure.Blobs).WaitFor(infrastructure.Blobs)
     .WithReference(infrastructure.Cache).WaitFor(infrastructure.Cache)
@@ -26,6 +28,10 @@ var distribution = builder.AddProject<Projects.Registry_Distribution>("distribut
     .WithReference(infrastructure.Cache).WaitFor(infrastructure.Cache)
     .WithReference(auth).WaitFor(auth)
     .WithHttpHealthCheck("/health");
+
+Console.WriteLine(
+    $"Registry: clients use the gateway at http://localhost:5100 — docker login localhost:5100 -u {adminUsername} " +
+    "(password: dashboard → Parameters → registry-admin-password, or `dotnet user-secrets list --project AppHost`)");
 
 builder.AddProject<Projects.Registry_Gateway>("gateway")
     .WithReference(distribution).WaitFor(distribution)
