@@ -3,6 +3,8 @@
 # same machine, same run. Builds Release, then for each registry: start it on 127.0.0.1 with a fresh temporary
 # data directory, run the throughput phases (blobs, manifests, small images) with RSS sampling, stop it; start it
 # fresh again and run the 2 GiB memory phase, stop it. Prints both tables and the comparison.
+# Both run without authentication (ours with --Auth:Enabled=false, Distribution without an auth section), so the
+# comparison is like for like; eng/bench-auth.sh measures what token auth and the gateway cost.
 #
 # Usage: bash eng/bench.sh [extra benchmark options, e.g. --duration 5]
 # Environment: ROUNDS (default 1; results are the median of the rounds), OUT (results directory, default
@@ -82,7 +84,7 @@ wait_ready() { # url pid
 start_ours() { # data dir
   mkdir -p "$1"
   ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-    dotnet "$OURS_DLL" --urls "http://127.0.0.1:$OURS_PORT" --data-dir "$1" "${OURS_EXTRA[@]}" \
+    dotnet "$OURS_DLL" --urls "http://127.0.0.1:$OURS_PORT" --data-dir "$1" --Auth:Enabled=false "${OURS_EXTRA[@]}" \
     >"$OUT/ours-server.log" 2>&1 &
   SERVER_PID=$!
   wait_ready "http://127.0.0.1:$OURS_PORT" "$SERVER_PID"

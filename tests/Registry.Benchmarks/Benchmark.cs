@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Http.Headers;
 using System.Security.Cryptography;
 
 namespace Registry.Benchmarks;
@@ -11,11 +12,23 @@ internal sealed record BenchSettings
     public required IReadOnlySet<string> Phases { get; init; }
     public required ulong Seed { get; init; }
     public int? ServerPid { get; init; }
+
+    /// <summary>Further server processes whose CPU is reported per phase (the gateway, auth and distribution processes).</summary>
+    public IReadOnlyList<NamedProcess> Processes { get; init; } = [];
+
+    public string? Username { get; init; }
+    public string? Password { get; init; }
     public int BlobSizeMib { get; init; } = 64;
     public int BlobCount { get; init; } = 16;
     public int BlobConcurrency { get; init; } = 4;
     public int PullPasses { get; init; } = 4;
     public int ManifestConcurrency { get; init; } = 32;
+    public IReadOnlyList<HttpMethod> ManifestMethods { get; init; } = [HttpMethod.Head, HttpMethod.Get];
+    public int TokenConcurrency { get; init; } = 16;
+    public bool TokenRefresh { get; init; } = true;
+
+    /// <summary>The token service to ask when the registry sends no challenge (auth off): the default registry's login server.</summary>
+    public string TokenService { get; init; } = "default.localhost";
     public TimeSpan ManifestDuration { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
     public int Images { get; init; } = 200;
@@ -28,6 +41,9 @@ internal sealed record BenchSettings
 internal sealed class Benchmark(BenchSettings settings, TextWriter log)
 {
     private const double MB = 1_000_000;
+
+    /// <summary>docker's user name when the password is a refresh token (its identity token).</summary>
+    private const string RefreshTokenUser = "00000000-0000-0000-0000-000000000000";
     private static readonly TimeSpan PhaseTimeout = TimeSpan.FromMinutes(10);
 
     private readonly string _runId = settings.Seed.ToString("x", CultureInfo.InvariantCulture);
@@ -45,19 +61,26 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
                 ["phases"] = string.Join(',', settings.Phases),
                 ["seed"] = _runId,
                 ["blob"] = $"{settings.BlobCount} x {settings.BlobSizeMib} MiB, {settings.BlobConcurrency} concurrent, {settings.PullPasses} pull passes",
-                ["manifest"] = $"{settings.ManifestConcurrency} connections, {settings.ManifestDuration.TotalSeconds} s after {settings.Warmup.TotalSeconds} s warm-up",
+                ["manifest"] = $"{string.Join('+', settings.ManifestMethods)}, {settings.ManifestConcurrency} connections, {settings.ManifestDuration.TotalSeconds} s after {settings.Warmup.TotalSeconds} s warm-up",
+                ["tokens"] = $"{settings.TokenConcurrency} clients, {settings.ManifestDuration.TotalSeconds} s after {settings.Warmup.TotalSeconds} s warm-up, refresh token too: {settings.TokenRefresh}",
+                ["auth"] = settings.Username is null ? "no credentials" : $"Basic credentials of {settings.Username} for bearer tokens",
+                ["processes"] = string.Join(',', settings.Processes.Select(p => p.Name)),
                 ["small"] = $"{settings.Images} images ({settings.SmallLayerKib} KiB layer), {settings.ImageConcurrency} concurrent",
                 ["memory"] = $"{settings.MemoryBlobGib} GiB blob",
             },
         };
 
-        var connections = Math.Max(settings.ManifestConcurrency, Math.Max(settings.ImageConcurrency, settings.BlobConcurrency)) + 8;
-        using var client = new RegistryClient(settings.Registry, connections);
-        var ping = await client.PingAsync(cancellationToken);
+        var connections = Math.Max(Math.Max(settings.ManifestConcurrency, settings.TokenConcurrency), Math.Max(settings.ImageConcurrency, settings.BlobConcurrency)) + 8;
+        using var client = new RegistryClient(settings.Registry, connections, settings.Username, settings.Password);
+        var (ping, challenge) = await client.PingAsync(cancellationToken);
         if (ping != System.Net.HttpStatusCode.OK)
         {
-            throw new InvalidOperationException($"GET {settings.Registry}v2/ answered {(int)ping}; the benchmark needs anonymous push and pull");
+            throw new InvalidOperationException(challenge is null
+                ? $"GET {settings.Registry}v2/ answered {(int)ping}"
+                : $"GET {settings.Registry}v2/ answered {(int)ping} even with a token from {challenge.Realm}; check --username and --password");
         }
+
+        result.Settings["registry_auth"] = challenge is null ? "none (anonymous /v2)" : $"bearer tokens from {challenge.Realm} for {challenge.Service}";
 
         if (settings.Phases.Contains("blobs"))
         {
@@ -77,6 +100,16 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
         if (settings.Phases.Contains("memory"))
         {
             await MemoryAsync(client, result, cancellationToken);
+        }
+
+        if (settings.Phases.Contains("tokens"))
+        {
+            await TokensAsync(client, challenge, result, cancellationToken);
+        }
+
+        if (client.Auth.Fetched > 0)
+        {
+            result.Notes.Add($"{client.Auth.Fetched} bearer token(s) fetched by the client outside the token phase (one per repository scope, reused until shortly before expiry)");
         }
 
         return result;
@@ -101,7 +134,7 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
 
         log.WriteLine($"[{settings.Name}] blobs: pushing, {settings.BlobConcurrency} concurrent");
         var next = -1;
-        var cpu = CpuMeter.Start(settings.ServerPid);
+        var cpu = StartCpu();
         var pushWatch = Stopwatch.StartNew();
         await RunWorkersAsync(settings.BlobConcurrency, async () =>
         {
@@ -120,7 +153,7 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
         var pulls = blobs.Length * settings.PullPasses;
         next = -1;
         long pulledBytes = 0;
-        cpu = CpuMeter.Start(settings.ServerPid);
+        cpu = StartCpu();
         var pullWatch = Stopwatch.StartNew();
         await RunWorkersAsync(settings.BlobConcurrency, async () =>
         {
@@ -160,13 +193,14 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
         const string tag = "latest";
         await PushSmallImageAsync(client, repository, tag, settings.Seed ^ 0x5EED, cancellationToken);
 
-        foreach (var method in new[] { HttpMethod.Head, HttpMethod.Get })
+        foreach (var method in settings.ManifestMethods)
         {
             var name = method.Method.ToLowerInvariant();
             log.WriteLine($"[{settings.Name}] manifest {method}: {settings.Warmup.TotalSeconds} s warm-up, {settings.ManifestDuration.TotalSeconds} s measured, {settings.ManifestConcurrency} connections");
-            await HammerAsync(client, method, repository, tag, settings.Warmup, cancellationToken);
-            var cpu = CpuMeter.Start(settings.ServerPid);
-            var (count, errors, elapsed, latencies) = await HammerAsync(client, method, repository, tag, settings.ManifestDuration, cancellationToken);
+            Task Request(byte[] buffer, CancellationToken token) => client.ManifestAsync(method, repository, tag, buffer, token);
+            await HammerAsync(settings.ManifestConcurrency, settings.Warmup, Request, cancellationToken);
+            var cpu = StartCpu();
+            var (count, errors, elapsed, latencies) = await HammerAsync(settings.ManifestConcurrency, settings.ManifestDuration, Request, cancellationToken);
             var used = cpu;
             Array.Sort(latencies);
             result.Add($"manifest_{name}_rps", $"manifest {method} by tag ({settings.ManifestConcurrency} connections)", count / elapsed.TotalSeconds, "req/s");
@@ -180,17 +214,76 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
         }
     }
 
-    private async Task<(long Count, long Errors, TimeSpan Elapsed, double[] LatenciesMs)> HammerAsync(
-        RegistryClient client, HttpMethod method, string repository, string tag, TimeSpan duration, CancellationToken cancellationToken)
+    /// <summary>
+    /// Token issuance: <see cref="BenchSettings.TokenConcurrency"/> clients each asking the token server in a loop, as docker
+    /// does before a pull (<c>GET realm?service=…&amp;scope=repository:&lt;repo&gt;:pull</c> with Basic credentials); then the
+    /// same with docker's identity token (the null-GUID user with a refresh token as its password).
+    /// </summary>
+    private async Task TokensAsync(RegistryClient client, BearerChallenge? challenge, RunResult result, CancellationToken cancellationToken)
+    {
+        if (client.Auth.Basic is not { } basic)
+        {
+            throw new InvalidOperationException("the tokens phase needs --username and --password (the registry's admin user)");
+        }
+
+        // Where a client would be sent: the realm and service of the challenge; without one (auth off), this host's token endpoint.
+        var realm = challenge?.Realm ?? new Uri(settings.Registry, "/oauth2/token");
+        var service = challenge?.Service is { Length: > 0 } named ? named : settings.TokenService;
+        if (!Target.IsLoopback(realm))
+        {
+            throw new InvalidOperationException($"the token realm {realm} is not a loopback address");
+        }
+
+        var scope = $"repository:bench-{_runId}/tokens:pull";
+        var url = TokenAuthenticator.TokenUrl(realm, service, scope);
+        var variants = new List<(string Key, string Label, AuthenticationHeaderValue Authorization)>
+        {
+            ("tokens_basic", "token (Basic admin credentials)", basic),
+        };
+        if (settings.TokenRefresh)
+        {
+            var refresh = await client.Auth.RefreshTokenAsync(realm, service, scope, cancellationToken);
+            variants.Add(("tokens_refresh", "token (refresh token as password)", TokenAuthenticator.BasicHeader(RefreshTokenUser, refresh)));
+        }
+
+        foreach (var (key, label, authorization) in variants)
+        {
+            // One checked answer first: a real token, not an error page that happens to be 200.
+            var (token, lifetime, _) = TokenAuthenticator.ParseResponse(await client.TokenResponseAsync(url, authorization, cancellationToken));
+            if (token.Count(c => c == '.') != 2)
+            {
+                throw new InvalidDataException($"{url}: the token is not a JWT");
+            }
+
+            log.WriteLine($"[{settings.Name}] {label}: {settings.Warmup.TotalSeconds} s warm-up, {settings.ManifestDuration.TotalSeconds} s measured, {settings.TokenConcurrency} clients, {url.GetLeftPart(UriPartial.Path)} (lifetime {lifetime.TotalSeconds} s)");
+            Task Request(byte[] buffer, CancellationToken token) => client.TokenRequestAsync(url, authorization, buffer, token);
+            await HammerAsync(settings.TokenConcurrency, settings.Warmup, Request, cancellationToken);
+            var cpu = StartCpu();
+            var (count, errors, elapsed, latencies) = await HammerAsync(settings.TokenConcurrency, settings.ManifestDuration, Request, cancellationToken);
+            Array.Sort(latencies);
+            result.Add($"{key}_per_s", $"{label} issued ({settings.TokenConcurrency} clients, GET /oauth2/token, one repository scope)", count / elapsed.TotalSeconds, "tokens/s");
+            result.Add($"{key}_p50_ms", $"{label} p50 latency", Percentile(latencies, 0.50), "ms", higherIsBetter: false);
+            result.Add($"{key}_p99_ms", $"{label} p99 latency", Percentile(latencies, 0.99), "ms", higherIsBetter: false);
+            AddCpu(result, key, label, cpu, count / 1000.0, "1000 tokens");
+            if (errors > 0)
+            {
+                result.Notes.Add($"{label}: {errors} failed requests");
+            }
+        }
+    }
+
+    /// <summary><paramref name="concurrency"/> workers repeat <paramref name="request"/> until <paramref name="duration"/> is over (bounded in count too).</summary>
+    private static async Task<(long Count, long Errors, TimeSpan Elapsed, double[] LatenciesMs)> HammerAsync(
+        int concurrency, TimeSpan duration, Func<byte[], CancellationToken, Task> request, CancellationToken cancellationToken)
     {
         const int maxRequestsPerWorker = 2_000_000;
-        var perWorker = new List<double>[settings.ManifestConcurrency];
+        var perWorker = new List<double>[concurrency];
         long errors = 0;
         var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(duration + TimeSpan.FromSeconds(30));
         var watch = Stopwatch.StartNew();
-        var workers = Enumerable.Range(0, settings.ManifestConcurrency).Select(worker => Task.Run(async () =>
+        var workers = Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
         {
             var latencies = perWorker[worker] = new List<double>(65_536);
             var buffer = new byte[16 * 1024];
@@ -199,7 +292,7 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
                 var start = Stopwatch.GetTimestamp();
                 try
                 {
-                    await client.ManifestAsync(method, repository, tag, buffer, timeout.Token);
+                    await request(buffer, timeout.Token);
                     latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 }
                 catch (HttpRequestException)
@@ -236,7 +329,7 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
 
         log.WriteLine($"[{settings.Name}] small images: pushing {images.Length}, {settings.ImageConcurrency} concurrent");
         var next = -1;
-        var cpu = CpuMeter.Start(settings.ServerPid);
+        var cpu = StartCpu();
         var watch = Stopwatch.StartNew();
         await RunWorkersAsync(settings.ImageConcurrency, async () =>
         {
@@ -255,7 +348,7 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
 
         log.WriteLine($"[{settings.Name}] small images: pulling {images.Length}, {settings.ImageConcurrency} concurrent");
         next = -1;
-        cpu = CpuMeter.Start(settings.ServerPid);
+        cpu = StartCpu();
         watch.Restart();
         await RunWorkersAsync(settings.ImageConcurrency, async () =>
         {
@@ -278,6 +371,8 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
         AddCpu(result, "small_pull", "small image pull", cpu, images.Length / 100.0, "100 images");
     }
 
+    private CpuMeter StartCpu() => CpuMeter.Start(settings.ServerPid, settings.Processes);
+
     private static void AddCpu(RunResult result, string key, string label, CpuMeter meter, double units, string unit)
     {
         var (server, system, client) = meter.Elapsed();
@@ -285,6 +380,18 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
         {
             result.Add($"{key}_server_cpu", $"{label}: server CPU per {unit}", seconds / units, "CPU s", higherIsBetter: false);
             result.Add($"{key}_server_sys_cpu", $"{label}: of which kernel (sys)", kernel / units, "CPU s", higherIsBetter: false);
+        }
+
+        var processes = meter.ProcessesElapsed();
+        if (processes.Count > 0 && units > 0 && processes.All(p => p.Total is not null && p.System is not null))
+        {
+            foreach (var (name, total, processKernel) in processes)
+            {
+                result.Add($"{key}_cpu_{name}", $"{label}: {name} process CPU per {unit}", total!.Value / units, "CPU s", higherIsBetter: false);
+                result.Add($"{key}_sys_cpu_{name}", $"{label}: {name} process, of which kernel (sys)", processKernel!.Value / units, "CPU s", higherIsBetter: false);
+            }
+
+            result.Add($"{key}_processes_cpu", $"{label}: all server processes CPU per {unit}", processes.Sum(p => p.Total!.Value) / units, "CPU s", higherIsBetter: false);
         }
 
         result.Add($"{key}_client_cpu", $"{label}: benchmark client CPU per {unit}", client / units, "CPU s", higherIsBetter: false);

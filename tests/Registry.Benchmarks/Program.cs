@@ -6,25 +6,32 @@ var registry = new Option<string>("--registry") { Description = "Base URL of the
 var name = new Option<string>("--name") { Description = "Label for this registry in the output", DefaultValueFactory = _ => "registry" };
 var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file" };
 var markdown = new Option<FileInfo?>("--markdown") { Description = "Also write the Markdown table to this file" };
-var phases = new Option<string>("--phases") { Description = "Comma-separated: blobs, manifests, small, memory", DefaultValueFactory = _ => "blobs,manifests,small" };
+var phases = new Option<string>("--phases") { Description = "Comma-separated: blobs, manifests, small, memory, tokens", DefaultValueFactory = _ => "blobs,manifests,small" };
 var mode = new Option<string?>("--mode") { Description = "Shortcut: 'memory' runs only the 2 GiB memory phase; 'all' runs every phase" };
 var serverPid = new Option<int?>("--server-pid") { Description = "Process id of the registry server, to sample its RSS from /proc" };
+var processes = new Option<string?>("--processes") { Description = "Further server processes whose CPU is reported per phase, as name=pid[,name=pid…] (e.g. gateway=1,auth=2,distribution=3)" };
+var username = new Option<string?>("--username") { Description = "User for Docker token auth: on a 401 Bearer challenge a token is fetched from the realm with these Basic credentials" };
+var password = new Option<string?>("--password") { Description = "Password of --username (default: the environment variable REGISTRY_BENCH_PASSWORD)" };
 var seed = new Option<ulong?>("--seed") { Description = "Seed for the generated content (default: random, so each run pushes new blobs)" };
 var blobSize = new Option<int>("--blob-size-mib") { DefaultValueFactory = _ => 64 };
 var blobCount = new Option<int>("--blob-count") { DefaultValueFactory = _ => 16 };
 var blobConcurrency = new Option<int>("--blob-concurrency") { DefaultValueFactory = _ => 4 };
 var pullPasses = new Option<int>("--pull-passes") { Description = "How many times the pushed blobs are pulled", DefaultValueFactory = _ => 4 };
 var manifestConcurrency = new Option<int>("--manifest-concurrency") { DefaultValueFactory = _ => 32 };
-var duration = new Option<double>("--duration") { Description = "Seconds measured for manifest HEAD and for GET", DefaultValueFactory = _ => 10 };
-var warmup = new Option<double>("--warmup") { Description = "Warm-up seconds before each manifest measurement", DefaultValueFactory = _ => 2 };
+var manifestMethods = new Option<string>("--manifest-methods") { Description = "Comma-separated: head, get", DefaultValueFactory = _ => "head,get" };
+var tokenConcurrency = new Option<int>("--token-concurrency") { Description = "Concurrent clients of the tokens phase", DefaultValueFactory = _ => 16 };
+var tokenRefresh = new Option<bool>("--token-refresh") { Description = "Tokens phase: also measure with a refresh token as the password", DefaultValueFactory = _ => true };
+var tokenService = new Option<string>("--token-service") { Description = "Tokens phase: the service to ask for when /v2/ sends no challenge (auth off)", DefaultValueFactory = _ => "default.localhost" };
+var duration = new Option<double>("--duration") { Description = "Seconds measured for manifest HEAD, for GET and for each token measurement", DefaultValueFactory = _ => 10 };
+var warmup = new Option<double>("--warmup") { Description = "Warm-up seconds before each manifest and token measurement", DefaultValueFactory = _ => 2 };
 var images = new Option<int>("--images") { DefaultValueFactory = _ => 200 };
 var imageConcurrency = new Option<int>("--image-concurrency") { DefaultValueFactory = _ => 16 };
 var memoryGib = new Option<double>("--memory-blob-gib") { DefaultValueFactory = _ => 2 };
 
-var root = new RootCommand("Registry benchmark: blob push/pull throughput, manifest HEAD/GET rate and latency, small images, memory under a large blob")
+var root = new RootCommand("Registry benchmark: blob push/pull throughput, manifest HEAD/GET rate and latency, small images, memory under a large blob, token issuance")
 {
-    registry, name, json, markdown, phases, mode, serverPid, seed, blobSize, blobCount, blobConcurrency, pullPasses,
-    manifestConcurrency, duration, warmup, images, imageConcurrency, memoryGib,
+    registry, name, json, markdown, phases, mode, serverPid, processes, username, password, seed, blobSize, blobCount, blobConcurrency, pullPasses,
+    manifestConcurrency, manifestMethods, tokenConcurrency, tokenRefresh, tokenService, duration, warmup, images, imageConcurrency, memoryGib,
 };
 
 root.SetAction(async (parse, cancellationToken) =>
@@ -42,10 +49,42 @@ root.SetAction(async (parse, cancellationToken) =>
         null or "" => parse.GetValue(phases)!,
         var other => throw new ArgumentException($"unknown --mode {other}"),
     }).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
-    var unknown = selected.Except(["blobs", "manifests", "small", "memory"]).ToList();
+    var unknown = selected.Except(["blobs", "manifests", "small", "memory", "tokens"]).ToList();
     if (unknown.Count > 0)
     {
         Console.Error.WriteLine($"unknown phase(s): {string.Join(", ", unknown)}");
+        return 2;
+    }
+
+    var methods = new List<HttpMethod>();
+    foreach (var method in parse.GetValue(manifestMethods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        switch (method.ToLowerInvariant())
+        {
+            case "head": methods.Add(HttpMethod.Head); break;
+            case "get": methods.Add(HttpMethod.Get); break;
+            default:
+                Console.Error.WriteLine($"--manifest-methods: unknown method {method}; use head, get");
+                return 2;
+        }
+    }
+
+    IReadOnlyList<NamedProcess> measured;
+    try
+    {
+        measured = NamedProcess.ParseList(parse.GetValue(processes));
+    }
+    catch (ArgumentException exception)
+    {
+        Console.Error.WriteLine(exception.Message);
+        return 2;
+    }
+
+    var user = parse.GetValue(username);
+    var secret = parse.GetValue(password) ?? Environment.GetEnvironmentVariable("REGISTRY_BENCH_PASSWORD");
+    if (user is not null && secret is null)
+    {
+        Console.Error.WriteLine("--username needs --password (or REGISTRY_BENCH_PASSWORD)");
         return 2;
     }
 
@@ -56,11 +95,18 @@ root.SetAction(async (parse, cancellationToken) =>
         Phases = selected,
         Seed = parse.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue),
         ServerPid = parse.GetValue(serverPid),
+        Processes = measured,
+        Username = user,
+        Password = secret,
         BlobSizeMib = Clamp(parse.GetValue(blobSize), 1, 1024),
         BlobCount = Clamp(parse.GetValue(blobCount), 1, 256),
         BlobConcurrency = Clamp(parse.GetValue(blobConcurrency), 1, 64),
         PullPasses = Clamp(parse.GetValue(pullPasses), 1, 100),
         ManifestConcurrency = Clamp(parse.GetValue(manifestConcurrency), 1, 512),
+        ManifestMethods = methods,
+        TokenConcurrency = Clamp(parse.GetValue(tokenConcurrency), 1, 512),
+        TokenRefresh = parse.GetValue(tokenRefresh),
+        TokenService = parse.GetValue(tokenService)!,
         ManifestDuration = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(duration), 0.5, 300)),
         Warmup = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(warmup), 0, 60)),
         Images = Clamp(parse.GetValue(images), 1, 100_000),
@@ -101,6 +147,31 @@ compare.SetAction(async (parse, cancellationToken) =>
     return 0;
 });
 root.Subcommands.Add(compare);
+
+var baseline = new Option<string[]>("--baseline") { Description = "JSON result(s) of the single-process host with auth off", Required = true, AllowMultipleArgumentsPerToken = true };
+var standaloneAuth = new Option<string[]>("--standalone-auth") { Description = "JSON result(s) of the single-process host with auth on (manifests, tokens)", AllowMultipleArgumentsPerToken = true };
+var gateway = new Option<string[]>("--gateway") { Description = "JSON result(s) through the gateway with auth on (manifests, tokens)", Required = true, AllowMultipleArgumentsPerToken = true };
+var title = new Option<string?>("--title") { Description = "Heading of the manifest table (default: Manifest HEAD by tag)" };
+var authReport = new Command("auth-report", "What auth and the gateway cost against the single-process host with auth off, and token issuance, with issue #3's targets")
+{
+    baseline, standaloneAuth, gateway, title, markdown,
+};
+authReport.SetAction(async (parse, cancellationToken) =>
+{
+    var table = AuthReport.ToMarkdown(
+        parse.GetValue(baseline)!.Select(Comparison.Load).ToList(),
+        (parse.GetValue(standaloneAuth) ?? []).Select(Comparison.Load).ToList(),
+        parse.GetValue(gateway)!.Select(Comparison.Load).ToList(),
+        parse.GetValue(title));
+    Console.WriteLine(table);
+    if (parse.GetValue(markdown) is { } markdownFile)
+    {
+        await File.WriteAllTextAsync(markdownFile.FullName, table, cancellationToken);
+    }
+
+    return 0;
+});
+root.Subcommands.Add(authReport);
 
 return await root.Parse(args).InvokeAsync();
 

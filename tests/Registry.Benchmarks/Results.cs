@@ -122,3 +122,127 @@ internal static class Comparison
         return (median, (values[0].Label, values[0].Unit, values[0].HigherIsBetter));
     }
 }
+
+/// <summary>
+/// The auth/gateway report (issue #3): manifest HEAD on the single-process host with auth off (the baseline), with auth
+/// on, and through the gateway to separate auth and distribution processes with auth on; and token issuance on both.
+/// </summary>
+internal static class AuthReport
+{
+    /// <summary>Auth and the gateway together may cost less than this share of the baseline (fewer HEAD/s, or more latency).</summary>
+    public const double MaxCost = 0.25;
+
+    /// <summary>Tokens issued per second on this machine.</summary>
+    public const double MinTokensPerSecond = 2000;
+
+    private static readonly string[] ProcessNames = ["gateway", "auth", "distribution"];
+
+    public static string ToMarkdown(IReadOnlyList<RunResult> baseline, IReadOnlyList<RunResult> standaloneAuth, IReadOnlyList<RunResult> gateway, string? title = null)
+    {
+        var builder = new StringBuilder();
+        builder.AppendLine(CultureInfo.InvariantCulture,
+            $"Median of {baseline.Count} / {standaloneAuth.Count} / {gateway.Count} run(s). \"cost\" = how much worse than the single-process host with auth off: % fewer requests/s, % more latency or CPU.");
+        builder.AppendLine();
+        builder.AppendLine(CultureInfo.InvariantCulture, $"#### {title ?? "Manifest HEAD by tag"}");
+        builder.AppendLine();
+        builder.AppendLine("| metric | single process, auth off | single process, auth on | gateway + auth + distribution, auth on | unit | cost of auth alone | cost of gateway + auth | target | met |");
+        builder.AppendLine("|---|---:|---:|---:|---|---:|---:|---:|---|");
+        var rows = new List<(string Key, string Label, bool Targeted)>
+        {
+            ("manifest_head_rps", "requests/s", true),
+            ("manifest_head_p50_ms", "p50 latency", true),
+            ("manifest_head_p99_ms", "p99 latency", false),
+            ("manifest_head_server", "server CPU per 1000 requests (all server processes)", false),
+        };
+        rows.AddRange(ProcessNames.Select(name => ($"manifest_head_cpu_{name}", $"… of which the {name} process", false)));
+        rows.Add(("manifest_head_client_cpu", "benchmark client CPU per 1000 requests", false));
+        foreach (var (key, label, targeted) in rows)
+        {
+            var b = Value(baseline, key);
+            var s = Value(standaloneAuth, key);
+            var g = Value(gateway, key);
+            if (b is null && s is null && g is null)
+            {
+                continue;
+            }
+
+            var higherIsBetter = key.EndsWith("_rps", StringComparison.Ordinal);
+            var unit = higherIsBetter ? "req/s" : key.EndsWith("_ms", StringComparison.Ordinal) ? "ms" : "CPU s";
+            var gatewayCost = Cost(b, g, higherIsBetter);
+            var met = targeted && gatewayCost is { } c ? (c < MaxCost ? "yes" : "**no**") : "";
+            builder.AppendLine(CultureInfo.InvariantCulture,
+                $"| {label} | {Cell(b)} | {Cell(s)} | {Cell(g)} | {unit} | {Percent(Cost(b, s, higherIsBetter))} | {Percent(gatewayCost)} | {(targeted ? $"< {MaxCost * 100:0}%" : "")} | {met} |");
+        }
+
+        if (!standaloneAuth.Concat(gateway).SelectMany(run => run.Metrics).Any(m => m.Key.StartsWith("tokens_", StringComparison.Ordinal)))
+        {
+            return builder.ToString();
+        }
+
+        builder.AppendLine();
+        builder.AppendLine("#### Token issuance (`GET /oauth2/token`, one repository pull scope)");
+        builder.AppendLine();
+        builder.AppendLine("| metric | single process | through the gateway (gateway + auth processes) | unit | target | met (single / gateway) |");
+        builder.AppendLine("|---|---:|---:|---|---:|---|");
+        foreach (var (prefix, what) in new[] { ("tokens_basic", "Basic admin credentials"), ("tokens_refresh", "refresh token (null-GUID user)") })
+        {
+            var tokenRows = new List<(string Key, string Label, string Unit)>
+            {
+                ($"{prefix}_per_s", $"{what}: tokens/s", "tokens/s"),
+                ($"{prefix}_p50_ms", $"{what}: p50 latency", "ms"),
+                ($"{prefix}_p99_ms", $"{what}: p99 latency", "ms"),
+                ($"{prefix}_server", $"{what}: server CPU per 1000 tokens (all server processes)", "CPU s"),
+            };
+            tokenRows.AddRange(ProcessNames.Select(name => ($"{prefix}_cpu_{name}", $"… of which the {name} process", "CPU s")));
+            tokenRows.Add(($"{prefix}_client_cpu", $"{what}: benchmark client CPU per 1000 tokens", "CPU s"));
+            foreach (var (key, label, unit) in tokenRows)
+            {
+                var s = Value(standaloneAuth, key);
+                var g = Value(gateway, key);
+                if (s is null && g is null)
+                {
+                    continue;
+                }
+
+                var rate = key.EndsWith("_per_s", StringComparison.Ordinal);
+                var met = rate ? $"{Met(s)} / {Met(g)}" : "";
+                builder.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {label} | {Cell(s)} | {Cell(g)} | {unit} | {(rate ? $"> {MinTokensPerSecond:N0}" : "")} | {met} |");
+            }
+        }
+
+        foreach (var note in baseline.Concat(standaloneAuth).Concat(gateway).SelectMany(run => run.Notes.Select(n => $"{run.Name}: {n}")).Distinct())
+        {
+            builder.AppendLine().Append("- ").AppendLine(note);
+        }
+
+        return builder.ToString();
+    }
+
+    private static string Met(double? tokensPerSecond) => tokensPerSecond is { } v ? (v > MinTokensPerSecond ? "yes" : "**no**") : "–";
+
+    /// <summary>The median of a metric over runs; <c>…_server</c> means the server's CPU, or the sum of the named processes'.</summary>
+    private static double? Value(IReadOnlyList<RunResult> runs, string key)
+    {
+        var values = runs.Select(run =>
+        {
+            if (key.EndsWith("_server", StringComparison.Ordinal))
+            {
+                return Find(run, key + "_cpu") ?? Find(run, key[..^"_server".Length] + "_processes_cpu");
+            }
+
+            return Find(run, key);
+        }).OfType<double>().Order().ToList();
+        return values.Count == 0 ? null
+            : values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
+    }
+
+    private static double? Find(RunResult run, string key) => run.Metrics.FirstOrDefault(m => m.Key == key)?.Value;
+
+    private static double? Cost(double? baseline, double? candidate, bool higherIsBetter) =>
+        baseline is { } b && candidate is { } c && b > 0 && c > 0 ? (higherIsBetter ? 1 - c / b : c / b - 1) : null;
+
+    private static string Cell(double? value) => value is { } v ? RunResult.Format(v) : "–";
+
+    private static string Percent(double? value) => value is { } v ? v.ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture) : "";
+}

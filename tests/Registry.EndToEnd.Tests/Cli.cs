@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Registry.Testing;
 
 namespace Registry.EndToEnd.Tests;
 
 /// <summary>The outcome of one external command: exit code, raw stdout and stderr, and the command line.</summary>
-public sealed record CliResult(string CommandLine, int ExitCode, byte[] StandardOutputBytes, string StandardError, TimeSpan Elapsed, bool TimedOut)
+public sealed partial record CliResult(string CommandLine, int ExitCode, byte[] StandardOutputBytes, string StandardError, TimeSpan Elapsed, bool TimedOut)
 {
     public string StandardOutput => Encoding.UTF8.GetString(StandardOutputBytes);
 
@@ -32,10 +33,24 @@ public sealed record CliResult(string CommandLine, int ExitCode, byte[] Standard
         return this;
     }
 
+    /// <summary>
+    /// Fails the test unless the command failed because the registry refused it: a non-zero exit code and an error that
+    /// says so (denied, unauthorized, insufficient scope), not some other failure.
+    /// </summary>
+    public CliResult EnsureRefused(string what)
+    {
+        Assert.False(Succeeded, $"{what} should have been refused:{Environment.NewLine}{Describe()}");
+        Assert.True(RefusalPattern().IsMatch(StandardError), $"{what} failed, but not with a refusal (denied, unauthorized, insufficient scope):{Environment.NewLine}{Describe()}");
+        return this;
+    }
+
+    [GeneratedRegex("denied|unauthorized|insufficient[_ ]scope|authentication required", RegexOptions.IgnoreCase)]
+    private static partial Regex RefusalPattern();
+
     private static string Truncate(string text) => text.Length <= 8000 ? text : text[..4000] + Environment.NewLine + "…" + Environment.NewLine + text[^4000..];
 }
 
-/// <summary>Runs real client programs (docker, skopeo, podman) with captured output and a timeout.</summary>
+/// <summary>Runs real client programs (docker, skopeo, podman) with captured output, optional standard input and a timeout.</summary>
 public static class Cli
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(120);
@@ -48,7 +63,8 @@ public static class Cli
         IReadOnlyList<string> arguments,
         TimeSpan? timeout = null,
         IReadOnlyDictionary<string, string>? environment = null,
-        string? workingDirectory = null)
+        string? workingDirectory = null,
+        string? standardInput = null)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var commandLine = string.Join(' ', new[] { program }.Concat(arguments).Select(Quote));
@@ -73,6 +89,11 @@ public static class Cli
         {
             Assert.Fail($"could not start `{commandLine}`: {ex.Message}. Install the test infrastructure with `bash eng/setup.sh`.");
             throw; // unreachable
+        }
+
+        if (standardInput is not null)
+        {
+            await process.StandardInput.WriteAsync(standardInput);
         }
 
         process.StandardInput.Close();

@@ -17,8 +17,8 @@ public sealed class ConcurrentPushTests(RegistryFixture registry)
         try
         {
             var digestFile = Path.Combine(temp, "digest");
-            var dockerPush = Cli.RunAsync("docker", "push", image);
-            var skopeoPush = Cli.RunAsync("skopeo", "copy", "--dest-tls-verify=false", "--digestfile", digestFile, $"docker-daemon:{RegistryFixture.TinyImage1}", $"docker://{image}");
+            var dockerPush = registry.AdminDocker.TryRunAsync("push", image);
+            var skopeoPush = Cli.RunAsync("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", registry.Admin.Creds, "--digestfile", digestFile, $"docker-daemon:{RegistryFixture.TinyImage1}", $"docker://{image}");
             await Task.WhenAll(dockerPush, skopeoPush);
             (await dockerPush).EnsureSuccess(registry.ServerOutput());
             (await skopeoPush).EnsureSuccess(registry.ServerOutput());
@@ -32,7 +32,7 @@ public sealed class ConcurrentPushTests(RegistryFixture registry)
             Assert.Contains(tagged.DockerContentDigest, new[] { dockerDigest, skopeoDigest });
             Assert.Equal(tagged.DockerContentDigest, tagged.ComputedDigest);
 
-            var inspected = await registry.Skopeo("inspect", "--tls-verify=false", "--format", "{{.Digest}}", $"docker://{image}");
+            var inspected = await registry.Skopeo("inspect", "--tls-verify=false", "--creds", registry.Admin.Creds, "--format", "{{.Digest}}", $"docker://{image}");
             Assert.Equal(tagged.DockerContentDigest, inspected.StandardOutput.Trim());
 
             await registry.Docker("rmi", image);

@@ -24,7 +24,7 @@ public sealed partial class DockerTests(RegistryFixture registry)
             Assert.Equal(pushedDigest, served.ComputedDigest);
             Assert.Equal("application/vnd.docker.distribution.manifest.v2+json", served.MediaType);
 
-            var raw = await registry.Skopeo("inspect", "--raw", "--tls-verify=false", $"docker://{image}");
+            var raw = await registry.Skopeo("inspect", "--raw", "--tls-verify=false", "--creds", registry.Admin.Creds, $"docker://{image}");
             Assert.Equal(pushedDigest, RegistryFixture.Sha256Digest(raw.StandardOutputBytes));
             Assert.True(RegistryFixture.SameBytes(served.Content, raw.StandardOutputBytes), "skopeo inspect --raw differs from GET manifest");
 

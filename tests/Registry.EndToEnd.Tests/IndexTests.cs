@@ -49,7 +49,7 @@ public sealed class IndexTests(RegistryFixture registry)
         var temp = RegistryFixture.NewTempDirectory("index");
         try
         {
-            await registry.Skopeo("copy", "--all", "--preserve-digests", "--dest-tls-verify=false", $"oci:{RegistryFixture.TinyIndexLayout}:multi", reference);
+            await registry.Skopeo("copy", "--all", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", registry.Admin.Creds, $"oci:{RegistryFixture.TinyIndexLayout}:multi", reference);
 
             var servedIndex = await registry.GetManifestAsync(repository, "multi");
             Assert.Equal(indexDigest, servedIndex.DockerContentDigest);
@@ -64,7 +64,7 @@ public sealed class IndexTests(RegistryFixture registry)
             }
 
             var dir = Path.Combine(temp, "dir");
-            await registry.Skopeo("copy", "--all", "--preserve-digests", "--src-tls-verify=false", reference, $"dir:{dir}");
+            await registry.Skopeo("copy", "--all", "--preserve-digests", "--src-tls-verify=false", "--src-creds", registry.Admin.Creds, reference, $"dir:{dir}");
             var copied = new HashSet<string>();
             foreach (var file in Directory.GetFiles(dir))
             {

@@ -26,9 +26,9 @@ public sealed class PodmanTests(RegistryFixture registry)
             Assert.Equal(registry.TinyImage1Id, "sha256:" + imageId);
 
             var digestFile = Path.Combine(temp, "digest");
-            await registry.Podman("push", "--tls-verify=false", "--digestfile", digestFile, local1, $"docker://{remote}");
+            await registry.Podman("push", "--tls-verify=false", "--creds", registry.Admin.Creds, "--digestfile", digestFile, local1, $"docker://{remote}");
             var pushedDigest = (await File.ReadAllTextAsync(digestFile)).Trim();
-            var raw = await registry.Skopeo("inspect", "--raw", "--tls-verify=false", $"docker://{remote}");
+            var raw = await registry.Skopeo("inspect", "--raw", "--tls-verify=false", "--creds", registry.Admin.Creds, $"docker://{remote}");
             Assert.Equal(pushedDigest, RegistryFixture.Sha256Digest(raw.StandardOutputBytes));
             Assert.Equal(pushedDigest, (await registry.GetManifestAsync(repository, "1")).DockerContentDigest);
 
@@ -36,7 +36,7 @@ public sealed class PodmanTests(RegistryFixture registry)
             var exists = await Cli.RunAsync("podman", "image", "exists", local1);
             Assert.False(exists.Succeeded, $"{local1} should be gone:{Environment.NewLine}{exists.Describe()}");
 
-            await registry.Podman("pull", "--tls-verify=false", remote);
+            await registry.Podman("pull", "--tls-verify=false", "--creds", registry.Admin.Creds, remote);
             var pulled = (await registry.Podman("image", "inspect", "--format", "{{.Id}} {{.Digest}}", remote)).StandardOutput.Trim();
             Assert.Equal($"{imageId} {pushedDigest}", pulled);
 
@@ -45,13 +45,13 @@ public sealed class PodmanTests(RegistryFixture registry)
             await registry.Podman("manifest", "add", list, $"containers-storage:{remote}");
             await registry.Podman("manifest", "add", "--arch", "arm64", list, $"containers-storage:{local2}");
             var listDigestFile = Path.Combine(temp, "list-digest");
-            await registry.Podman("manifest", "push", "--all", "--tls-verify=false", "--digestfile", listDigestFile, list, $"docker://{registry.Host}/{listRepository}:1");
+            await registry.Podman("manifest", "push", "--all", "--tls-verify=false", "--creds", registry.Admin.Creds, "--digestfile", listDigestFile, list, $"docker://{registry.Host}/{listRepository}:1");
             var listDigest = (await File.ReadAllTextAsync(listDigestFile)).Trim();
 
             var servedList = await registry.GetManifestAsync(listRepository, "1");
             Assert.Equal(listDigest, servedList.DockerContentDigest);
             Assert.Equal(listDigest, servedList.ComputedDigest);
-            var rawList = await registry.Skopeo("inspect", "--raw", "--tls-verify=false", $"docker://{registry.Host}/{listRepository}:1");
+            var rawList = await registry.Skopeo("inspect", "--raw", "--tls-verify=false", "--creds", registry.Admin.Creds, $"docker://{registry.Host}/{listRepository}:1");
             Assert.True(RegistryFixture.SameBytes(servedList.Content, rawList.StandardOutputBytes), "skopeo inspect --raw differs from GET manifest");
 
             using var index = servedList.Parse();
@@ -76,7 +76,7 @@ public sealed class PodmanTests(RegistryFixture registry)
             }
 
             // And the whole list copies out with every child (skopeo verifies each blob's digest).
-            await registry.Skopeo("copy", "--all", "--preserve-digests", "--src-tls-verify=false", $"docker://{registry.Host}/{listRepository}:1", $"dir:{Path.Combine(temp, "dir")}");
+            await registry.Skopeo("copy", "--all", "--preserve-digests", "--src-tls-verify=false", "--src-creds", registry.Admin.Creds, $"docker://{registry.Host}/{listRepository}:1", $"dir:{Path.Combine(temp, "dir")}");
             Assert.True(RegistryFixture.SameBytes(servedList.Content, await File.ReadAllBytesAsync(Path.Combine(temp, "dir", "manifest.json"))), "the copied list differs");
         }
         finally

@@ -2,7 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Registry.Testing;
 
 namespace Registry.EndToEnd.Tests;
@@ -17,11 +20,17 @@ public sealed class EndToEndCollection : ICollectionFixture<RegistryFixture>
 /// The single-process registry (<c>Registry.Standalone.dll</c> from this test project's output) as a real process on a
 /// free loopback port, reachable by the local dockerd, skopeo and podman as the insecure registry
 /// <c>127.0.0.1:port</c>. Checks the clients and the tiny images from <c>bash eng/setup.sh</c> first.
+/// Token auth is on: the default registry's admin user gets a random password, docker is logged in as it (in a
+/// <c>DOCKER_CONFIG</c> of the fixture's own), and <see cref="Http"/> answers Bearer challenges with its credentials.
 /// </summary>
 public sealed class RegistryFixture : IAsyncLifetime
 {
     public const string TinyImage1 = "registry-test/tiny:1";
     public const string TinyImage2 = "registry-test/tiny:2";
+
+    /// <summary>The registry a plain host (<c>127.0.0.1:port</c>) resolves to, and its login server (the token's <c>service</c>).</summary>
+    public const string RegistryName = "default";
+    public const string LoginServer = "default.localhost";
 
     public static readonly string[] ManifestMediaTypes =
     [
@@ -38,6 +47,12 @@ public sealed class RegistryFixture : IAsyncLifetime
     public RegistryFixture()
     {
         DataDirectory = Path.Combine(Path.GetTempPath(), "registry-e2e-" + Guid.NewGuid().ToString("N")[..12]);
+        Admin = new RegistryCredential("admin", "e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+        AdminDocker = new DockerClient(Path.Combine(DataDirectory, "docker-admin"), ServerOutput);
+        Http = new HttpClient(new BearerTokenHandler(Admin) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = true } })
+        {
+            Timeout = TimeSpan.FromSeconds(60),
+        };
     }
 
     public int Port { get; private set; }
@@ -47,7 +62,14 @@ public sealed class RegistryFixture : IAsyncLifetime
 
     public string DataDirectory { get; }
 
-    public HttpClient Http { get; } = new(new SocketsHttpHandler { AllowAutoRedirect = true }) { Timeout = TimeSpan.FromSeconds(60) };
+    /// <summary>The default registry's admin user (REGISTRY_ADMIN_USERNAME / REGISTRY_ADMIN_PASSWORD of the server process).</summary>
+    public RegistryCredential Admin { get; }
+
+    /// <summary>docker logged in as <see cref="Admin"/>: what <see cref="Docker"/> runs.</summary>
+    public DockerClient AdminDocker { get; }
+
+    /// <summary>Raw HTTP to the registry, authenticated as <see cref="Admin"/> through the token endpoint.</summary>
+    public HttpClient Http { get; }
 
     /// <summary>The OCI layout with the 2-platform index tagged <c>multi</c> (made by eng/tiny-image.sh).</summary>
     public static string TinyIndexLayout => Path.Combine(RepositoryPaths.Tools, "tiny-index");
@@ -78,6 +100,11 @@ public sealed class RegistryFixture : IAsyncLifetime
         }
 
         Http.BaseAddress = new Uri($"http://{Host}/");
+        var login = await AdminDocker.TryLoginAsync(Host, Admin);
+        if (!login.Succeeded)
+        {
+            throw new InvalidOperationException($"docker login as the admin user failed.{Environment.NewLine}{login.Describe()}{Environment.NewLine}{ServerOutput()}");
+        }
     }
 
     public async Task DisposeAsync()
@@ -88,6 +115,7 @@ public sealed class RegistryFixture : IAsyncLifetime
         }
 
         Http.Dispose();
+        AdminDocker.Dispose();
         TestDirectories.TryDelete(DataDirectory);
     }
 
@@ -97,7 +125,25 @@ public sealed class RegistryFixture : IAsyncLifetime
     /// <summary>The server's last output lines, for failure messages.</summary>
     public string ServerOutput() => _server is null ? "(registry not started)" : _server.Describe("is the registry under test");
 
-    public Task<CliResult> Docker(params string[] arguments) => RunAndCheck("docker", arguments);
+    /// <summary>docker as the admin user.</summary>
+    public Task<CliResult> Docker(params string[] arguments) => AdminDocker.RunAsync(arguments);
+
+    /// <summary>A docker client with an empty configuration of its own: anonymous until it logs in (the caller disposes it).</summary>
+    public DockerClient NewDockerClient(string name) => new(NewTempDirectory("docker-" + name), ServerOutput);
+
+    /// <summary>A docker client of its own logged in as <paramref name="credential"/>; the login must succeed.</summary>
+    public async Task<DockerClient> LoginDockerAsync(RegistryCredential credential, string name)
+    {
+        var client = NewDockerClient(name);
+        var login = await client.TryLoginAsync(Host, credential);
+        if (!login.Succeeded)
+        {
+            client.Dispose();
+            login.EnsureSuccess($"docker login as {credential.Username}{Environment.NewLine}{ServerOutput()}");
+        }
+
+        return client;
+    }
 
     public Task<CliResult> Skopeo(params string[] arguments) => RunAndCheck("skopeo", arguments);
 
@@ -112,6 +158,31 @@ public sealed class RegistryFixture : IAsyncLifetime
 
     /// <summary>Runs a command whose failure does not matter (cleanup).</summary>
     public static async Task Quietly(string program, params string[] arguments) => await Cli.RunAsync(program, arguments, TimeSpan.FromSeconds(60));
+
+    /// <summary>
+    /// A call to the management API of the default registry (<c>/api/registries/default{path}</c>) as the admin user, with
+    /// <paramref name="body"/> as JSON; must succeed. The response's JSON, or an undefined element when it has no body.
+    /// </summary>
+    public async Task<JsonElement> ManageAsync(HttpMethod method, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, $"api/registries/{RegistryName}{path}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(Admin.Creds)));
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{method} {request.RequestUri} answered {(int)response.StatusCode}: {text}{Environment.NewLine}{ServerOutput()}");
+        if (text.Length == 0)
+        {
+            return default;
+        }
+
+        using var json = JsonDocument.Parse(text);
+        return json.RootElement.Clone();
+    }
 
     /// <summary><c>GET /v2/&lt;name&gt;/manifests/&lt;reference&gt;</c> accepting every manifest type; must be 200.</summary>
     public async Task<FetchedManifest> GetManifestAsync(string repository, string reference)
@@ -219,7 +290,12 @@ public sealed class RegistryFixture : IAsyncLifetime
                 // The same as ASPNETCORE_ENVIRONMENT=Production, and it wins over an inherited environment variable.
                 "--environment", "Production",
             ],
-            AppContext.BaseDirectory);
+            AppContext.BaseDirectory,
+            new Dictionary<string, string>
+            {
+                ["REGISTRY_ADMIN_USERNAME"] = Admin.Username,
+                ["REGISTRY_ADMIN_PASSWORD"] = Admin.Password,
+            });
 
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.StartNew();
@@ -234,13 +310,21 @@ public sealed class RegistryFixture : IAsyncLifetime
 
             try
             {
+                // Ready: the version check asks for a token (auth is on by default; a 200 would mean it is off).
                 using var response = await probe.GetAsync(new Uri($"http://{Host}/v2/"));
-                if (response.StatusCode == HttpStatusCode.OK)
+                var challenge = response.Headers.WwwAuthenticate.FirstOrDefault(h => h.Scheme == "Bearer");
+                if (response.StatusCode == HttpStatusCode.Unauthorized &&
+                    challenge?.Parameter?.StartsWith($"realm=\"http://{Host}/oauth2/token\",service=\"{LoginServer}\"", StringComparison.Ordinal) == true)
                 {
                     return;
                 }
 
-                last = $"GET /v2/ answered {(int)response.StatusCode}";
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    throw new InvalidOperationException(_server.Describe("answered GET /v2/ with 200 without credentials: token auth is off"));
+                }
+
+                last = $"GET /v2/ answered {(int)response.StatusCode} {response.Headers.WwwAuthenticate}";
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
@@ -249,7 +333,7 @@ public sealed class RegistryFixture : IAsyncLifetime
 
             if (deadline.Elapsed > StartTimeout)
             {
-                throw new InvalidOperationException(_server.Describe($"did not answer GET /v2/ with 200 within {StartTimeout.TotalSeconds:0} s (last: {last})"));
+                throw new InvalidOperationException(_server.Describe($"did not answer GET /v2/ with a Bearer challenge within {StartTimeout.TotalSeconds:0} s (last: {last})"));
             }
 
             await Task.Delay(100);

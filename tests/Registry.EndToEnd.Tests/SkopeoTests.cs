@@ -16,7 +16,7 @@ public sealed class SkopeoTests(RegistryFixture registry)
         try
         {
             var digestFile = Path.Combine(temp, "digest");
-            await registry.Skopeo("copy", "--dest-tls-verify=false", "--digestfile", digestFile, $"docker-daemon:{RegistryFixture.TinyImage1}", reference);
+            await registry.Skopeo("copy", "--dest-tls-verify=false", "--dest-creds", registry.Admin.Creds, "--digestfile", digestFile, $"docker-daemon:{RegistryFixture.TinyImage1}", reference);
             var pushedDigest = (await File.ReadAllTextAsync(digestFile)).Trim();
 
             var served = await registry.GetManifestAsync(repository, "1");
@@ -24,7 +24,7 @@ public sealed class SkopeoTests(RegistryFixture registry)
             Assert.Equal(pushedDigest, served.ComputedDigest);
 
             var dir = Path.Combine(temp, "dir");
-            await registry.Skopeo("copy", "--src-tls-verify=false", "--preserve-digests", reference, $"dir:{dir}");
+            await registry.Skopeo("copy", "--src-tls-verify=false", "--src-creds", registry.Admin.Creds, "--preserve-digests", reference, $"dir:{dir}");
             Assert.True(RegistryFixture.SameBytes(served.Content, await File.ReadAllBytesAsync(Path.Combine(dir, "manifest.json"))), "dir:/manifest.json differs from GET manifest");
 
             string config;
@@ -58,7 +58,7 @@ public sealed class SkopeoTests(RegistryFixture registry)
             }
 
             // And back into the docker daemon: the same image.
-            await registry.Skopeo("copy", "--src-tls-verify=false", reference, $"docker-daemon:{backInDocker}");
+            await registry.Skopeo("copy", "--src-tls-verify=false", "--src-creds", registry.Admin.Creds, reference, $"docker-daemon:{backInDocker}");
             Assert.Equal(registry.TinyImage1Id, await DockerTests.ImageIdAsync(backInDocker));
         }
         finally

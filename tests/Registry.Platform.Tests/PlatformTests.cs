@@ -2,74 +2,237 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Registry.Platform.Tests;
 
 /// <summary>
-/// Starts the whole platform as <c>dotnet run --project AppHost</c> would — distribution replicas on Azurite with
-/// Redis and RabbitMQ as local executables — and pushes and pulls through it.
+/// The platform under Aspire used as a client would: only through the gateway, with auth on — the Docker token dance,
+/// a chunked push spread over both distribution replicas, the front door's answers, scope enforcement, and a real
+/// <c>docker login</c> / <c>push</c> / <c>pull</c>.
 /// </summary>
-public sealed class PlatformTests
+public sealed partial class PlatformTests(PlatformFixture platform) : IClassFixture<PlatformFixture>
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    private const string Repository = "platform/app";
+    private const string ManifestMediaType = "application/vnd.oci.image.manifest.v1+json";
+
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>The token endpoint as the client reached the gateway: proves X-Forwarded-* reach the services.</summary>
+    private string ExpectedRealm => $"{platform.GatewayAddress.Scheme}://{platform.GatewayAddress.Authority}/oauth2/token";
 
     [Fact]
-    public async Task Platform_on_local_executables_accepts_a_push_and_serves_the_same_bytes_from_every_replica()
+    public async Task Push_through_the_gateway_with_a_token_and_pull_the_same_bytes_from_every_replica()
     {
-        var dataDirectory = Directory.CreateTempSubdirectory("registry-platform-").FullName;
-        var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Registry_AppHost>(
-            ["Infrastructure:Mode=Executables", $"Infrastructure:DataDirectory={dataDirectory}", "Distribution:Replicas=2"]);
-        appHost.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        using var cancellation = new CancellationTokenSource(TestTimeout);
+        var cancellationToken = cancellation.Token;
+        using var client = platform.CreateGatewayClient();
 
-        await using var app = await appHost.BuildAsync();
-        using var cancellation = new CancellationTokenSource(StartTimeout);
-        await app.StartAsync(cancellation.Token);
-        await app.ResourceNotifications.WaitForResourceHealthyAsync("distribution", cancellation.Token);
+        // The version check without a token: the challenge names the gateway's token endpoint and the registry.
+        string realm;
+        using (var ping = await client.GetAsync(new Uri("/v2/", UriKind.Relative), cancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, ping.StatusCode);
+            Assert.Equal("registry/2.0", ping.Headers.GetValues("Docker-Distribution-API-Version").Single());
+            Assert.Equal(
+                $"Bearer realm=\"{ExpectedRealm}\",service=\"{PlatformFixture.DefaultLoginServer}\"",
+                ping.Headers.GetValues("WWW-Authenticate").Single());
+            AssertRequestId(ping);
+            realm = ChallengeParameters(ping)["realm"];
+        }
 
-        using var client = app.CreateHttpClient("distribution");
-        using (var ping = await client.GetAsync(new Uri("/v2/", UriKind.Relative), cancellation.Token))
+        // The gateway is the edge: forwarded headers a client makes up do not move the realm elsewhere.
+        using (var forged = new HttpRequestMessage(HttpMethod.Get, "/v2/"))
+        {
+            forged.Headers.Add("X-Forwarded-Host", "evil.example");
+            forged.Headers.Add("X-Forwarded-Proto", "https");
+            using var response = await client.SendAsync(forged, cancellationToken);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal(ExpectedRealm, ChallengeParameters(response)["realm"]);
+        }
+
+        var token = await GetTokenAsync(client, new Uri(realm), $"repository:{Repository}:pull,push", cancellationToken);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using (var ping = await client.GetAsync(new Uri("/v2/", UriKind.Relative), cancellationToken))
         {
             Assert.Equal(HttpStatusCode.OK, ping.StatusCode);
-            Assert.Equal("registry/2.0", ping.Headers.GetValues("Docker-Distribution-API-Version").Single());
         }
 
         var layer = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
         var config = Encoding.UTF8.GetBytes("""{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}""");
-        var layerDigest = await PushBlobInChunksAsync(client, "platform/app", layer, cancellation.Token);
-        var configDigest = await PushBlobInChunksAsync(client, "platform/app", config, cancellation.Token);
-        var manifest = Encoding.UTF8.GetBytes(
-            $$"""{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{{configDigest}}","size":{{config.Length}}},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{{layerDigest}}","size":{{layer.Length}}}]}""");
-        using (var put = new HttpRequestMessage(HttpMethod.Put, "/v2/platform/app/manifests/v1") { Content = new ByteArrayContent(manifest) })
+        var layerDigest = await PushBlobInChunksAsync(client, Repository, layer, cancellationToken);
+        var configDigest = await PushBlobInChunksAsync(client, Repository, config, cancellationToken);
+        var manifest = Manifest(configDigest, config.Length, layerDigest, layer.Length);
+        using (var response = await PutManifestAsync(client, Repository, "v1", manifest, cancellationToken))
         {
-            put.Content.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.oci.image.manifest.v1+json");
-            using var response = await client.SendAsync(put, cancellation.Token);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            AssertUsableThroughGateway(response.Headers.Location);
+            AssertRequestId(response);
+        }
+
+        // The gateway spreads requests over both replicas; every read must agree with what was pushed.
+        for (var i = 0; i < 4 * PlatformFixture.DistributionReplicas; i++)
+        {
+            using (var request = new HttpRequestMessage(HttpMethod.Get, $"/v2/{Repository}/manifests/v1"))
+            {
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(ManifestMediaType));
+                using var response = await client.SendAsync(request, cancellationToken);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Equal(ManifestMediaType, response.Content.Headers.ContentType?.MediaType);
+                Assert.Equal(manifest, await response.Content.ReadAsByteArrayAsync(cancellationToken));
+                AssertRequestId(response);
+            }
+
+            using (var response = await client.GetAsync(new Uri($"/v2/{Repository}/blobs/{layerDigest}", UriKind.Relative), cancellationToken))
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Equal(layer, await response.Content.ReadAsByteArrayAsync(cancellationToken));
+                AssertRequestId(response);
+            }
+        }
+
+        Assert.Contains("\"v1\"", await client.GetStringAsync(new Uri($"/v2/{Repository}/tags/list", UriKind.Relative), cancellationToken), StringComparison.Ordinal);
+
+        // A client's own request id is kept, once, end to end.
+        using (var request = new HttpRequestMessage(HttpMethod.Head, $"/v2/{Repository}/blobs/{configDigest}"))
+        {
+            request.Headers.Add("X-Request-Id", "platform-test-1");
+            using var response = await client.SendAsync(request, cancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("platform-test-1", response.Headers.GetValues("X-Request-Id").Single());
+        }
+    }
+
+    [Fact]
+    public async Task A_host_naming_no_registry_is_answered_by_the_front_door_with_name_unknown()
+    {
+        using var cancellation = new CancellationTokenSource(TestTimeout);
+        using var client = platform.CreateGatewayClient();
+        foreach (var path in new[] { "/v2/", $"/v2/{Repository}/manifests/v1", "/oauth2/token?service=nosuchreg.localhost" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Host = $"nosuchreg.localhost:{platform.GatewayAddress.Port}";
+            using var response = await client.SendAsync(request, cancellation.Token);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal("NAME_UNKNOWN", await ErrorCodeAsync(response, cancellation.Token));
+            Assert.False(response.Headers.Contains("WWW-Authenticate"), $"{path}: the front door must not challenge for a registry that does not exist");
+            AssertRequestId(response);
+        }
+    }
+
+    [Fact]
+    public async Task A_pull_only_token_reads_but_cannot_push_a_manifest()
+    {
+        using var cancellation = new CancellationTokenSource(TestTimeout);
+        var cancellationToken = cancellation.Token;
+        const string repository = "platform/pull-only";
+        using var client = platform.CreateGatewayClient();
+
+        // The admin pushes an image; a token asking only for pull then reads it but cannot write.
+        var pusher = await GetTokenAsync(client, new Uri(ExpectedRealm), $"repository:{repository}:pull,push", cancellationToken);
+        var config = Encoding.UTF8.GetBytes("""{"architecture":"arm64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}""");
+        var layer = RandomNumberGenerator.GetBytes(4096);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", pusher);
+        var configDigest = await PushBlobInChunksAsync(client, repository, config, cancellationToken);
+        var layerDigest = await PushBlobInChunksAsync(client, repository, layer, cancellationToken);
+        var manifest = Manifest(configDigest, config.Length, layerDigest, layer.Length);
+        using (var response = await PutManifestAsync(client, repository, "v1", manifest, cancellationToken))
+        {
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
 
-        // The proxy spreads requests over both replicas; every read must agree with what was pushed.
-        for (var i = 0; i < 6; i++)
+        var puller = await GetTokenAsync(client, new Uri(ExpectedRealm), $"repository:{repository}:pull", cancellationToken);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", puller);
+        Assert.Equal(layer, await client.GetByteArrayAsync(new Uri($"/v2/{repository}/blobs/{layerDigest}", UriKind.Relative), cancellationToken));
+
+        using (var response = await PutManifestAsync(client, repository, "v2", manifest, cancellationToken))
         {
-            Assert.Equal(manifest, await client.GetByteArrayAsync(new Uri("/v2/platform/app/manifests/v1", UriKind.Relative), cancellation.Token));
-            Assert.Equal(layer, await client.GetByteArrayAsync(new Uri($"/v2/platform/app/blobs/{layerDigest}", UriKind.Relative), cancellation.Token));
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal("DENIED", await ErrorCodeAsync(response, cancellationToken));
+            var challenge = ChallengeParameters(response);
+            Assert.Equal(ExpectedRealm, challenge["realm"]);
+            Assert.Equal(PlatformFixture.DefaultLoginServer, challenge["service"]);
+            Assert.Equal($"repository:{repository}:pull,push", challenge["scope"]);
+            Assert.Equal("insufficient_scope", challenge["error"]);
         }
 
-        Assert.Contains("v1", await client.GetStringAsync(new Uri("/v2/platform/app/tags/list", UriKind.Relative), cancellation.Token), StringComparison.Ordinal);
+        using (var response = await client.PostAsync(new Uri($"/v2/{repository}/blobs/uploads/", UriKind.Relative), null, cancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal("insufficient_scope", ChallengeParameters(response)["error"]);
+        }
 
-        await app.StopAsync(cancellation.Token);
+        using (var response = await client.GetAsync(new Uri($"/v2/{repository}/manifests/v2", UriKind.Relative), cancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Docker_logs_in_pushes_and_pulls_through_the_gateway()
+    {
+        const string tinyImage = "registry-test/tiny:1";
+        Assert.True(DockerClient.IsInstalled, "docker was not found on PATH; install the test infrastructure with `bash eng/setup.sh`.");
+        var host = platform.GatewayAddress.Authority;
+        Assert.True(
+            platform.GatewayAddress.Host is "localhost" or "127.0.0.1",
+            $"the gateway is at {host}; docker treats only loopback registries as insecure (plain HTTP)");
+
+        using var docker = new DockerClient();
+        var expectedId = (await docker.CheckAsync("image", "inspect", "--format", "{{.Id}}", tinyImage)).StandardOutput.Trim();
+        var image = $"{host}/platform/tiny:1";
+
+        var login = DockerClient.Ensure(await docker.RunAsync(["login", host, "-u", PlatformFixture.AdminUser, "--password-stdin"], platform.AdminPassword));
+        Assert.Contains("Login Succeeded", login.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains(host, await File.ReadAllTextAsync(Path.Combine(docker.ConfigDirectory, "config.json")), StringComparison.Ordinal);
+
+        await docker.CheckAsync("tag", tinyImage, image);
+        try
+        {
+            var push = await docker.CheckAsync("push", image);
+            var pushed = PushedDigest().Match(push.StandardOutput);
+            Assert.True(pushed.Success, "docker push printed no digest:" + Environment.NewLine + push.Describe());
+
+            await docker.CheckAsync("rmi", image);
+            var pull = await docker.CheckAsync("pull", image);
+            Assert.Contains($"Digest: {pushed.Groups["digest"].Value}", pull.StandardOutput, StringComparison.Ordinal);
+            Assert.Equal(expectedId, (await docker.CheckAsync("image", "inspect", "--format", "{{.Id}}", image)).StandardOutput.Trim());
+
+            // Logged out, the pull is refused: nothing is anonymous unless enabled.
+            await docker.CheckAsync("logout", host);
+            await docker.CheckAsync("rmi", image);
+            var anonymous = await docker.RunAsync(["pull", image]);
+            Assert.False(anonymous.Succeeded, "an anonymous pull succeeded:" + Environment.NewLine + anonymous.Describe());
+        }
+        finally
+        {
+            await docker.RunAsync(["rmi", image]);
+        }
+    }
+
+    /// <summary>GET of the token endpoint as docker does it: Basic admin credentials, <c>service</c> and one <c>scope</c>.</summary>
+    private async Task<string> GetTokenAsync(HttpClient client, Uri realm, string scope, CancellationToken cancellationToken)
+    {
+        var address = new Uri(realm, $"?service={Uri.EscapeDataString(PlatformFixture.DefaultLoginServer)}&scope={Uri.EscapeDataString(scope)}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, address);
+        request.Headers.Authorization = new AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{PlatformFixture.AdminUser}:{platform.AdminPassword}")));
+        using var response = await client.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {address} answered {(int)response.StatusCode}: {body}");
+        AssertRequestId(response);
+        using var json = JsonDocument.Parse(body);
+        return json.RootElement.GetProperty("token").GetString()!;
     }
 
     /// <summary>POST, several PATCH chunks with Content-Range (each may land on another replica), then PUT.</summary>
-    private static async Task<string> PushBlobInChunksAsync(HttpClient client, string repository, byte[] content, CancellationToken cancellationToken)
+    private async Task<string> PushBlobInChunksAsync(HttpClient client, string repository, byte[] content, CancellationToken cancellationToken)
     {
         var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(content));
         using var start = await client.PostAsync(new Uri($"/v2/{repository}/blobs/uploads/", UriKind.Relative), null, cancellationToken);
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
-        var location = start.Headers.Location!;
+        var location = AssertUsableThroughGateway(start.Headers.Location);
         const int chunk = 1024 * 1024;
         for (var offset = 0; offset < content.Length; offset += chunk)
         {
@@ -79,12 +242,58 @@ public sealed class PlatformTests
             patch.Content.Headers.TryAddWithoutValidation("Content-Range", $"{offset}-{offset + length - 1}");
             using var response = await client.SendAsync(patch, cancellationToken);
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-            location = response.Headers.Location!;
+            Assert.Equal($"0-{offset + length - 1}", response.Headers.GetValues("Range").Single());
+            location = AssertUsableThroughGateway(response.Headers.Location);
         }
 
-        using var put = new HttpRequestMessage(HttpMethod.Put, $"{location}?digest={digest}");
+        var separator = location.OriginalString.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+        using var put = new HttpRequestMessage(HttpMethod.Put, $"{location.OriginalString}{separator}digest={digest}");
         using var complete = await client.SendAsync(put, cancellationToken);
         Assert.Equal(HttpStatusCode.Created, complete.StatusCode);
+        AssertUsableThroughGateway(complete.Headers.Location);
         return digest;
     }
+
+    private static async Task<HttpResponseMessage> PutManifestAsync(
+        HttpClient client, string repository, string reference, byte[] manifest, CancellationToken cancellationToken)
+    {
+        using var put = new HttpRequestMessage(HttpMethod.Put, $"/v2/{repository}/manifests/{reference}") { Content = new ByteArrayContent(manifest) };
+        put.Content.Headers.ContentType = new MediaTypeHeaderValue(ManifestMediaType);
+        return await client.SendAsync(put, cancellationToken);
+    }
+
+    private static byte[] Manifest(string configDigest, int configSize, string layerDigest, int layerSize) => Encoding.UTF8.GetBytes(
+        $$"""{"schemaVersion":2,"mediaType":"{{ManifestMediaType}}","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{{configDigest}}","size":{{configSize}}},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{{layerDigest}}","size":{{layerSize}}}]}""");
+
+    /// <summary>A Location the client can follow through the gateway: relative, or naming the gateway — never a replica.</summary>
+    private Uri AssertUsableThroughGateway(Uri? location)
+    {
+        Assert.NotNull(location);
+        Assert.True(
+            !location.IsAbsoluteUri || location.Authority == platform.GatewayAddress.Authority,
+            $"Location '{location}' does not go through the gateway at {platform.GatewayAddress.Authority}");
+        return location;
+    }
+
+    private static void AssertRequestId(HttpResponseMessage response) =>
+        Assert.False(string.IsNullOrWhiteSpace(response.Headers.TryGetValues("X-Request-Id", out var values) ? values.Single() : null), "no X-Request-Id");
+
+    private static Dictionary<string, string> ChallengeParameters(HttpResponseMessage response)
+    {
+        var header = response.Headers.GetValues("WWW-Authenticate").Single();
+        Assert.StartsWith("Bearer ", header, StringComparison.Ordinal);
+        return ChallengeParameter().Matches(header).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["value"].Value, StringComparer.Ordinal);
+    }
+
+    private static async Task<string?> ErrorCodeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        return json.RootElement.GetProperty("errors")[0].GetProperty("code").GetString();
+    }
+
+    [GeneratedRegex("(?<name>[a-z_]+)=\"(?<value>[^\"]*)\"")]
+    private static partial Regex ChallengeParameter();
+
+    [GeneratedRegex(@"digest: (?<digest>sha256:[0-9a-f]{64})")]
+    private static partial Regex PushedDigest();
 }

@@ -59,9 +59,13 @@ public sealed class ProcessHost : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts <paramref name="executable"/> (a path, or a name looked up on PATH) with the given arguments.</summary>
+    /// <summary>
+    /// Starts <paramref name="executable"/> (a path, or a name looked up on PATH) with the given arguments, and with
+    /// <paramref name="environment"/> set over the inherited environment variables.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The executable does not exist or cannot be started; the message says how to install it.</exception>
-    public static ProcessHost Start(string name, string executable, IEnumerable<string> arguments, string? workingDirectory = null)
+    public static ProcessHost Start(
+        string name, string executable, IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var resolved = FindExecutable(executable) ?? throw new InvalidOperationException(
@@ -69,6 +73,10 @@ public sealed class ProcessHost : IAsyncDisposable
             "Install the test infrastructure with `bash eng/setup.sh` from the repository root.");
 
         var info = CreateStartInfo(resolved, arguments, workingDirectory);
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[variable] = value;
+        }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var host = new ProcessHost(name, process);
