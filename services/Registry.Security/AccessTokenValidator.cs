@@ -93,6 +93,7 @@ public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<Access
         {
             ValidIssuer = options.Value.Issuer,
             ValidAudience = audience,
+            LifetimeValidator = AccessTokenValidator.LifetimeOn(time),
             IssuerSigningKey = key,
             ValidAlgorithms = [Algorithm],
             RequireSignedTokens = true,
@@ -104,7 +105,7 @@ public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<Access
         {
             return TokenCheck.Refused(result.Exception switch
             {
-                SecurityTokenExpiredException => "token expired",
+                SecurityTokenExpiredException or SecurityTokenInvalidLifetimeException => "token expired or not yet valid",
                 SecurityTokenInvalidAudienceException => "token was issued for another registry",
                 SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException => "token signature is invalid",
                 SecurityTokenInvalidIssuerException => "token issuer is not trusted",
@@ -119,6 +120,13 @@ public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<Access
 
         return new TokenCheck(new AccessGrant(jwt.Subject ?? "", ReadAccess(jwt)), null) { Expires = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero) };
     }
+
+    /// <summary>Lifetime checked against the service's clock (the library's own check reads the system clock); skew included.</summary>
+    public static LifetimeValidator LifetimeOn(TimeProvider time) => (notBefore, expires, _, parameters) =>
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return expires is { } end && end > now - parameters.ClockSkew && (notBefore is not { } start || start <= now + parameters.ClockSkew);
+    };
 
     private sealed record Remembered(string Audience, AccessGrant Grant, DateTimeOffset Expires);
 

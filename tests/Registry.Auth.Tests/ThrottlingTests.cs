@@ -132,6 +132,23 @@ public sealed class ThrottlingTests(ThrottlingFixture fixture) : IClassFixture<T
         await registry.AdminTokenAsync();
     }
 
+    [Fact]
+    public async Task Stale_refresh_tokens_do_not_lock_out_every_refresh_token_login_of_the_registry()
+    {
+        var registry = await NewWindowAndRegistryAsync();
+        using var login = await registry.RequestTokenAsync(registry.AdminUsername, registry.AdminPassword, [], offline: true);
+        var refreshToken = (await Expect.JsonAsync(login)).GetProperty("refresh_token").GetString()!;
+
+        // More bad refresh tokens than one identity may fail, fewer than one client may: all share the null-GUID user name.
+        for (var i = 0; i <= ThrottlingFixture.PerIdentity; i++)
+        {
+            using var failed = await registry.RequestTokenAsync(TokenEndpointTests.NullUser, "not-a-refresh-token-" + i, []);
+            await Expect.OciErrorAsync(failed, HttpStatusCode.Unauthorized, "UNAUTHORIZED");
+        }
+
+        await registry.TokenAsync(TokenEndpointTests.NullUser, refreshToken);
+    }
+
     /// <summary>Starts a new failed-login window (the previous test's failures are forgotten) and makes a registry for the test.</summary>
     private async Task<RegistryClient> NewWindowAndRegistryAsync()
     {

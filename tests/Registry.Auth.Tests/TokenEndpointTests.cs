@@ -8,7 +8,7 @@ namespace Registry.Auth.Tests;
 /// <summary><c>GET/POST /oauth2/token</c> and <c>POST /oauth2/exchange</c> as docker, podman, skopeo, helm and the az CLI use them.</summary>
 public sealed class TokenEndpointTests(AuthFixture fixture) : IClassFixture<AuthFixture>
 {
-    private const string NullUser = "00000000-0000-0000-0000-000000000000";
+    internal const string NullUser = "00000000-0000-0000-0000-000000000000";
 
     private readonly RegistryClient _default = fixture.Default;
 
@@ -172,6 +172,29 @@ public sealed class TokenEndpointTests(AuthFixture fixture) : IClassFixture<Auth
         });
 
         await Expect.OciErrorAsync(response, HttpStatusCode.Unauthorized, "UNAUTHORIZED");
+    }
+
+    [Theory]
+    [InlineData("refresh_token", "refresh_token")]
+    [InlineData("password", "username")]
+    [InlineData("password", "password")]
+    public async Task Post_grant_without_its_credential_is_refused_not_answered_anonymously(string grantType, string missingField)
+    {
+        var form = new Dictionary<string, string>
+        {
+            ["grant_type"] = grantType,
+            ["service"] = _default.Service,
+            ["scope"] = "repository:any/repo:pull",
+            ["username"] = AuthHost.AdminUsername,
+            ["password"] = AuthHost.AdminPassword,
+            ["refresh_token"] = "x",
+        };
+        form.Remove(missingField);
+
+        using var response = await _default.PostFormAsync("/oauth2/token", form);
+
+        var error = await Expect.OciErrorAsync(response, HttpStatusCode.Unauthorized, "UNAUTHORIZED");
+        Assert.Contains($"'{missingField}'", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -47,12 +47,17 @@ public static class TokenApi
         var offline = string.Equals(form["access_type"], "offline", StringComparison.Ordinal);
         return form["grant_type"].ToString() switch
         {
+            "password" or "refresh_token" when Missing(form, form["grant_type"] == "password" ? ["username", "password"] : ["refresh_token"]) is { } missing =>
+                TokenEndpoint.Error(OciErrorCode.Unauthorized, $"'{missing}' is required for grant_type={form["grant_type"]}"),
             "password" => await endpoint.IssueAsync(
                 context, form["service"], Scopes(form["scope"]), new Credentials(form["username"].ToString(), form["password"].ToString()), null, offline, oauth: true),
             "refresh_token" => await endpoint.IssueAsync(context, form["service"], Scopes(form["scope"]), null, form["refresh_token"].ToString(), offline, oauth: true),
             var other => TokenEndpoint.Error(OciErrorCode.Unsupported.WithStatus(400), $"grant_type '{other}' is not supported; use password or refresh_token"),
         };
     }
+
+    /// <summary>The first of <paramref name="fields"/> the form leaves empty: an OAuth2 grant without its credential is refused, not anonymous.</summary>
+    private static string? Missing(IFormCollection form, string[] fields) => fields.FirstOrDefault(field => string.IsNullOrEmpty(form[field]));
 
     /// <summary>ACR's exchange: a credential (or a refresh token) for a registry refresh token.</summary>
     internal static async Task<IResult> Exchange(HttpContext context, TokenEndpoint endpoint)

@@ -17,7 +17,9 @@ internal sealed partial class Authenticator(TokenService tokens, ILoginThrottle 
     public async Task<Authentication> AuthenticateAsync(HttpContext context, RegistryRecord record, Credentials credentials)
     {
         var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        var identity = $"{record.Name}/{credentials.Username.ToLowerInvariant()}";
+        // A refresh token is a signed 256-bit-strong secret under one shared user name: counting its failures per identity
+        // would let a few stale tokens lock every refresh-token login of the registry out, so only the client is counted.
+        var identity = credentials.Username == TokenService.RefreshTokenUser ? null : $"{record.Name}/{credentials.Username.ToLowerInvariant()}";
         if (await throttle.RetryAfterAsync(client, identity) is { } wait)
         {
             LogThrottled(logger, record.Name, credentials.Username, client, (int)Math.Ceiling(wait.TotalSeconds));

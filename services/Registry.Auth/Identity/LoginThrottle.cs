@@ -8,16 +8,16 @@ namespace Registry.Auth.Identity;
 internal interface ILoginThrottle
 {
     /// <summary>How long the caller must wait, or null when it may try.</summary>
-    Task<TimeSpan?> RetryAfterAsync(string client, string identity);
+    Task<TimeSpan?> RetryAfterAsync(string client, string? identity);
 
-    Task RecordFailureAsync(string client, string identity);
+    Task RecordFailureAsync(string client, string? identity);
 }
 
 internal sealed class MemoryLoginThrottle(IOptions<AuthOptions> options, TimeProvider time) : ILoginThrottle
 {
     private readonly ConcurrentDictionary<string, (int Count, DateTimeOffset ResetAt)> _windows = new(StringComparer.Ordinal);
 
-    public Task<TimeSpan?> RetryAfterAsync(string client, string identity)
+    public Task<TimeSpan?> RetryAfterAsync(string client, string? identity)
     {
         var now = time.GetUtcNow();
         TimeSpan? wait = null;
@@ -32,7 +32,7 @@ internal sealed class MemoryLoginThrottle(IOptions<AuthOptions> options, TimePro
         return Task.FromResult(wait);
     }
 
-    public Task RecordFailureAsync(string client, string identity)
+    public Task RecordFailureAsync(string client, string? identity)
     {
         var now = time.GetUtcNow();
         foreach (var (key, _) in Keys(client, identity))
@@ -54,8 +54,9 @@ internal sealed class MemoryLoginThrottle(IOptions<AuthOptions> options, TimePro
         return Task.CompletedTask;
     }
 
-    private (string, int)[] Keys(string client, string identity) =>
-        [($"c|{client}", options.Value.MaxFailedLoginsPerClient), ($"i|{identity}", options.Value.MaxFailedLoginsPerIdentity)];
+    private (string, int)[] Keys(string client, string? identity) => identity is null
+        ? [($"c|{client}", options.Value.MaxFailedLoginsPerClient)]
+        : [($"c|{client}", options.Value.MaxFailedLoginsPerClient), ($"i|{identity}", options.Value.MaxFailedLoginsPerIdentity)];
 
     internal static TimeSpan? Max(TimeSpan? a, TimeSpan b) => a is null || b > a ? b : a;
 }
@@ -63,7 +64,7 @@ internal sealed class MemoryLoginThrottle(IOptions<AuthOptions> options, TimePro
 /// <summary>The same windows in Redis, so every auth instance counts together; a Redis outage lets logins through (it is only a brake).</summary>
 internal sealed class RedisLoginThrottle(IConnectionMultiplexer redis, IOptions<AuthOptions> options) : ILoginThrottle
 {
-    public async Task<TimeSpan?> RetryAfterAsync(string client, string identity)
+    public async Task<TimeSpan?> RetryAfterAsync(string client, string? identity)
     {
         if (!redis.IsConnected)
         {
@@ -84,7 +85,7 @@ internal sealed class RedisLoginThrottle(IConnectionMultiplexer redis, IOptions<
         return wait;
     }
 
-    public async Task RecordFailureAsync(string client, string identity)
+    public async Task RecordFailureAsync(string client, string? identity)
     {
         if (!redis.IsConnected)
         {
@@ -101,6 +102,7 @@ internal sealed class RedisLoginThrottle(IConnectionMultiplexer redis, IOptions<
         }
     }
 
-    private (RedisKey, int)[] Keys(string client, string identity) =>
-        [($"auth:failed:c:{client}", options.Value.MaxFailedLoginsPerClient), ($"auth:failed:i:{identity}", options.Value.MaxFailedLoginsPerIdentity)];
+    private (RedisKey, int)[] Keys(string client, string? identity) => identity is null
+        ? [($"auth:failed:c:{client}", options.Value.MaxFailedLoginsPerClient)]
+        : [($"auth:failed:c:{client}", options.Value.MaxFailedLoginsPerClient), ($"auth:failed:i:{identity}", options.Value.MaxFailedLoginsPerIdentity)];
 }

@@ -21,8 +21,11 @@ internal sealed class TokenService(
     /// <summary>docker's user name when the password is a refresh token (its identity token).</summary>
     public const string RefreshTokenUser = "00000000-0000-0000-0000-000000000000";
     private const string CredentialClaim = "cred";
+    private const int MaxRemembered = 10_000;
 
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false, SetDefaultTimesOnTokenCreation = false };
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, VerifiedRefreshToken> _verifiedRefreshTokens = new(StringComparer.Ordinal);
 
     public TimeSpan AccessTokenLifetime => options.Value.AccessTokenLifetime;
 
@@ -92,6 +95,42 @@ internal sealed class TokenService(
 
     public async Task<Caller?> ValidateRefreshTokenAsync(RegistryRecord record, string token, CancellationToken cancellationToken)
     {
+        var audience = hosts.LoginServer(record.Name);
+        if (!_verifiedRefreshTokens.TryGetValue(token, out var verified) || verified.Audience != audience || verified.Expires <= time.GetUtcNow())
+        {
+            verified = await VerifyRefreshTokenAsync(token, audience, cancellationToken);
+            if (verified is null)
+            {
+                return null;
+            }
+
+            if (_verifiedRefreshTokens.Count >= MaxRemembered)
+            {
+                _verifiedRefreshTokens.Clear();
+            }
+
+            _verifiedRefreshTokens[token] = verified;
+        }
+
+        // The signature is checked once per token; the identity and the secret it was issued with are checked every time.
+        var (subject, credential) = (verified.Subject, verified.Credential);
+        var separator = subject.IndexOf(':', StringComparison.Ordinal);
+        var (kind, id) = separator < 0 ? ("", "") : (subject[..separator], subject[(separator + 1)..]);
+        var now = time.GetUtcNow();
+        var (secrets, caller) = kind switch
+        {
+            "admin" when record.Settings.AdminUserEnabled && string.Equals(id, AdminUsername(record), StringComparison.OrdinalIgnoreCase) =>
+                (record.Admin.Passwords, new Caller(IdentityKind.Admin, AdminUsername(record))),
+            "token" when record.Tokens.TryGetValue(id, out var t) && t.Enabled => (t.Passwords, new Caller(IdentityKind.Token, id)),
+            "sp" when record.ServicePrincipals.TryGetValue(id, out var sp) => (sp.Secrets, new Caller(IdentityKind.ServicePrincipal, id)),
+            _ => (null, null),
+        };
+        var secret = secrets?.FirstOrDefault(s => $"{s.Name}:{s.Stamp}" == credential && (s.Expiry is null || s.Expiry > now));
+        return secret is null ? null : caller! with { SecretName = secret.Name, Stamp = secret.Stamp };
+    }
+
+    private async Task<VerifiedRefreshToken?> VerifyRefreshTokenAsync(string token, string audience, CancellationToken cancellationToken)
+    {
         if (!Handler.CanReadToken(token))
         {
             return null;
@@ -106,7 +145,8 @@ internal sealed class TokenService(
         var result = await Handler.ValidateTokenAsync(jwt, new TokenValidationParameters
         {
             ValidIssuer = tokenOptions.Value.Issuer,
-            ValidAudience = hosts.LoginServer(record.Name),
+            ValidAudience = audience,
+            LifetimeValidator = AccessTokenValidator.LifetimeOn(time),
             IssuerSigningKey = key,
             ValidAlgorithms = [AccessTokenValidator.Algorithm],
             ClockSkew = tokenOptions.Value.ClockSkew,
@@ -118,20 +158,10 @@ internal sealed class TokenService(
             return null;
         }
 
-        var separator = jwt.Subject.IndexOf(':', StringComparison.Ordinal);
-        var (kind, id) = separator < 0 ? ("", "") : (jwt.Subject[..separator], jwt.Subject[(separator + 1)..]);
-        var now = time.GetUtcNow();
-        var (secrets, caller) = kind switch
-        {
-            "admin" when record.Settings.AdminUserEnabled && string.Equals(id, AdminUsername(record), StringComparison.OrdinalIgnoreCase) =>
-                (record.Admin.Passwords, new Caller(IdentityKind.Admin, AdminUsername(record))),
-            "token" when record.Tokens.TryGetValue(id, out var t) && t.Enabled => (t.Passwords, new Caller(IdentityKind.Token, id)),
-            "sp" when record.ServicePrincipals.TryGetValue(id, out var sp) => (sp.Secrets, new Caller(IdentityKind.ServicePrincipal, id)),
-            _ => (null, null),
-        };
-        var secret = secrets?.FirstOrDefault(s => $"{s.Name}:{s.Stamp}" == credential && (s.Expiry is null || s.Expiry > now));
-        return secret is null ? null : caller! with { SecretName = secret.Name, Stamp = secret.Stamp };
+        return new VerifiedRefreshToken(audience, jwt.Subject, credential, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
     }
+
+    private sealed record VerifiedRefreshToken(string Audience, string Subject, string Credential, DateTimeOffset Expires);
 
     private string Payload(RegistryRecord record, Caller caller, TimeSpan lifetime, Action<Utf8JsonWriter> claims)
     {
