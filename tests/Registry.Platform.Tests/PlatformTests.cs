@@ -211,6 +211,44 @@ public sealed partial class PlatformTests(PlatformFixture platform) : IClassFixt
         }
     }
 
+    [Fact]
+    public async Task A_blob_larger_than_any_default_body_limit_streams_through_the_gateway_in_one_patch()
+    {
+        using var cancellation = new CancellationTokenSource(TestTimeout);
+        var cancellationToken = cancellation.Token;
+        using var client = platform.CreateGatewayClient();
+        const string repository = "platform/large";
+        var token = await GetTokenAsync(client, new Uri(ExpectedRealm), $"repository:{repository}:pull,push", cancellationToken);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        // 48 MiB in one streamed PATCH (chunked, no Content-Length), as docker sends a layer: Kestrel's default limit is 30 MB.
+        var content = new byte[48 * 1024 * 1024];
+        new Random(48).NextBytes(content);
+        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(content));
+        using var start = await client.PostAsync(new Uri($"/v2/{repository}/blobs/uploads/", UriKind.Relative), null, cancellationToken);
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, AssertUsableThroughGateway(start.Headers.Location))
+        {
+            Content = new StreamContent(new MemoryStream(content, writable: false)),
+        };
+        patch.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        patch.Headers.TransferEncodingChunked = true;
+        using var patched = await client.SendAsync(patch, cancellationToken);
+        Assert.True(patched.StatusCode == HttpStatusCode.Accepted, $"PATCH answered {(int)patched.StatusCode}: {await patched.Content.ReadAsStringAsync(cancellationToken)}");
+        Assert.Equal($"0-{content.Length - 1}", patched.Headers.GetValues("Range").Single());
+
+        var location = AssertUsableThroughGateway(patched.Headers.Location).OriginalString;
+        using var put = new HttpRequestMessage(HttpMethod.Put, $"{location}{(location.Contains('?', StringComparison.Ordinal) ? '&' : '?')}digest={digest}");
+        using var complete = await client.SendAsync(put, cancellationToken);
+        Assert.Equal(HttpStatusCode.Created, complete.StatusCode);
+
+        using var pulled = await client.GetAsync(new Uri($"/v2/{repository}/blobs/{digest}", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        Assert.Equal(HttpStatusCode.OK, pulled.StatusCode);
+        Assert.Equal(content.Length, pulled.Content.Headers.ContentLength);
+        await using var body = await pulled.Content.ReadAsStreamAsync(cancellationToken);
+        Assert.Equal(digest, "sha256:" + Convert.ToHexStringLower(await SHA256.HashDataAsync(body, cancellationToken)));
+    }
+
     /// <summary>GET of the token endpoint as docker does it: Basic admin credentials, <c>service</c> and one <c>scope</c>.</summary>
     private async Task<string> GetTokenAsync(HttpClient client, Uri realm, string scope, CancellationToken cancellationToken)
     {
