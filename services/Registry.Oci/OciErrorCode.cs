@@ -18,6 +18,8 @@ public sealed record OciErrorCode(string Code, int Status, string Message)
     public static readonly OciErrorCode Denied = new("DENIED", 403, "requested access to the resource is denied");
     public static readonly OciErrorCode Unsupported = new("UNSUPPORTED", 405, "the operation is unsupported");
     public static readonly OciErrorCode TooManyRequests = new("TOOMANYREQUESTS", 429, "too many requests");
+    /// <summary>A service the request needs does not answer (Distribution's code; not in the OCI catalogue).</summary>
+    public static readonly OciErrorCode Unavailable = new("UNAVAILABLE", 503, "service unavailable");
     public static readonly OciErrorCode PaginationNumberInvalid = new("PAGINATION_NUMBER_INVALID", 400, "invalid number of results requested");
     /// <summary>No endpoint at this path (not in the OCI catalogue; ADR 0006).</summary>
     public static readonly OciErrorCode NotFound = new("NOT_FOUND", 404, "no such endpoint");

@@ -29,9 +29,20 @@ public static class FrontDoor
         {
             var hosts = context.RequestServices.GetRequiredService<RegistryHosts>();
             var resolution = hosts.Resolve(request.Host);
-            var registry = resolution.IsValid
-                ? await context.RequestServices.GetRequiredService<IRegistryDirectory>().FindAsync(resolution.Registry!, context.RequestAborted)
-                : null;
+            RegistryInfo? registry;
+            try
+            {
+                registry = resolution.IsValid
+                    ? await context.RequestServices.GetRequiredService<IRegistryDirectory>().FindAsync(resolution.Registry!, context.RequestAborted)
+                    : null;
+            }
+            catch (RegistryDirectoryUnavailableException ex)
+            {
+                context.Response.Headers.RetryAfter = "5";
+                await OciErrorWriter.WriteAsync(context.Response, OciErrorCode.Unavailable, ex.Message, new { registry = resolution.Registry });
+                return;
+            }
+
             if (registry is null)
             {
                 await OciErrorWriter.WriteAsync(

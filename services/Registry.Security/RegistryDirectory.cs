@@ -45,11 +45,33 @@ public sealed class HttpRegistryDirectory(HttpClient client, TimeProvider time) 
             return answer.Info;
         }
 
-        using var response = await client.GetAsync(new Uri($"{InternalPath}/{Uri.EscapeDataString(name)}", UriKind.Relative), cancellationToken);
-        RegistryInfo? info = response.StatusCode == HttpStatusCode.NotFound
-            ? null
-            : await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<RegistryInfo>(cancellationToken);
+        RegistryInfo? info;
+        try
+        {
+            using var response = await client.GetAsync(new Uri($"{InternalPath}/{Uri.EscapeDataString(name)}", UriKind.Relative), cancellationToken);
+            info = response.StatusCode == HttpStatusCode.NotFound
+                ? null
+                : await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<RegistryInfo>(cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested)
+        {
+            // Auth unreachable: a registry known a moment ago is still served (tokens are checked without auth).
+            if (_answers.TryGetValue(name, out var stale))
+            {
+                _answers[name] = (stale.Info, now + NegativeLifetime);
+                return stale.Info;
+            }
+
+            throw new RegistryDirectoryUnavailableException(name, ex);
+        }
+
         _answers[name] = (info, now + (info is null ? NegativeLifetime : PositiveLifetime));
         return info;
     }
+}
+
+/// <summary>Whether a registry exists cannot be told right now (the auth service does not answer).</summary>
+public sealed class RegistryDirectoryUnavailableException(string name, Exception inner)
+    : Exception($"cannot tell whether registry '{name}' exists: the auth service does not answer", inner)
+{
 }

@@ -58,8 +58,9 @@ internal sealed record SecretRecord
 
     public DateTimeOffset? Expiry { get; init; }
 
+    /// <summary>A digest of the hash, not a piece of it: refresh tokens carry it, and must not help an offline guess.</summary>
     [JsonIgnore]
-    public string Stamp => Hash.Length > 16 ? Hash[^16..] : Hash;
+    public string Stamp => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Hash)))[..16];
 }
 
 internal sealed record ScopeMapRecord
