@@ -28,7 +28,6 @@ public static class AuthExtensions
         builder.AddRegistryStorage();
         builder.AddRegistrySecurity();
         builder.Services.AddProblemDetails();
-        builder.Services.AddSingleton(TimeProvider.System);
 
         builder.Services.AddSingleton<RegistryStore>();
         builder.Services.AddSingleton<IRegistryDirectory>(services => services.GetRequiredService<RegistryStore>());

@@ -1,7 +1,6 @@
 using Registry.Distribution.Apis;
 using Registry.Distribution.Caching;
 using Registry.Distribution.Core;
-using Registry.Security;
 using Registry.Storage;
 using StackExchange.Redis;
 

@@ -1,6 +1,5 @@
 using Registry.Distribution;
 using Registry.Distribution.Apis;
-using Registry.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 

@@ -32,40 +32,37 @@ public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<Access
     public const string RefreshGrant = "refresh_token";
     public const string Algorithm = SecurityAlgorithms.EcdsaSha256;
 
-    private const int MaxRemembered = 10_000;
-
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
 
     // A client sends the same token with every request of a push or pull: its checked grant is remembered until it expires,
     // so the signature is verified once per token, not once per request.
-    private readonly ConcurrentDictionary<string, Remembered> _valid = new(StringComparer.Ordinal);
+    private readonly TokenMemo<AccessGrant> _valid = new();
 
     public async Task<TokenCheck> ValidateAsync(string token, string audience, CancellationToken cancellationToken)
     {
-        if (_valid.TryGetValue(token, out var remembered) && remembered.Audience == audience && remembered.Expires > time.GetUtcNow())
+        if (_valid.Find(token, audience, time.GetUtcNow()) is { } remembered)
         {
-            return new TokenCheck(remembered.Grant, null);
+            return new TokenCheck(remembered, null);
         }
 
         var check = await CheckAsync(token, audience, cancellationToken);
         if (check.Grant is { } grant)
         {
-            if (_valid.Count >= MaxRemembered)
-            {
-                _valid.Clear();
-            }
-
-            _valid[token] = new Remembered(audience, grant, check.Expires);
+            _valid.Remember(token, audience, grant, check.Expires);
         }
 
         return check;
     }
 
-    private async Task<TokenCheck> CheckAsync(string token, string audience, CancellationToken cancellationToken)
+    /// <summary>
+    /// The checks every token of ours passes, access or refresh: ES256 by a published key, issuer, audience, lifetime on the
+    /// service's clock. The token, or why it was refused.
+    /// </summary>
+    public async Task<(JsonWebToken? Token, string? Failure)> VerifyAsync(string token, string audience, CancellationToken cancellationToken)
     {
         if (!Handler.CanReadToken(token))
         {
-            return TokenCheck.Refused("malformed token");
+            return (null, "malformed token");
         }
 
         JsonWebToken jwt;
@@ -75,25 +72,25 @@ public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<Access
         }
         catch (ArgumentException)
         {
-            return TokenCheck.Refused("malformed token");
+            return (null, "malformed token");
         }
 
         if (!string.Equals(jwt.Alg, Algorithm, StringComparison.Ordinal))
         {
-            return TokenCheck.Refused($"algorithm '{jwt.Alg}' is not accepted");
+            return (null, $"algorithm '{jwt.Alg}' is not accepted");
         }
 
         var key = string.IsNullOrEmpty(jwt.Kid) ? null : await keys.FindAsync(jwt.Kid, cancellationToken);
         if (key is null)
         {
-            return TokenCheck.Refused("token signed with an unknown key");
+            return (null, "token signed with an unknown key");
         }
 
         var result = await Handler.ValidateTokenAsync(jwt, new TokenValidationParameters
         {
             ValidIssuer = options.Value.Issuer,
             ValidAudience = audience,
-            LifetimeValidator = AccessTokenValidator.LifetimeOn(time),
+            LifetimeValidator = LifetimeOn(time),
             IssuerSigningKey = key,
             ValidAlgorithms = [Algorithm],
             RequireSignedTokens = true,
@@ -101,9 +98,9 @@ public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<Access
             ValidateLifetime = true,
             ClockSkew = options.Value.ClockSkew,
         });
-        if (!result.IsValid)
-        {
-            return TokenCheck.Refused(result.Exception switch
+        return result.IsValid
+            ? (jwt, null)
+            : (null, result.Exception switch
             {
                 SecurityTokenExpiredException or SecurityTokenInvalidLifetimeException => "token expired or not yet valid",
                 SecurityTokenInvalidAudienceException => "token was issued for another registry",
@@ -111,6 +108,14 @@ public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<Access
                 SecurityTokenInvalidIssuerException => "token issuer is not trusted",
                 _ => "token is invalid",
             });
+    }
+
+    private async Task<TokenCheck> CheckAsync(string token, string audience, CancellationToken cancellationToken)
+    {
+        var (jwt, failure) = await VerifyAsync(token, audience, cancellationToken);
+        if (jwt is null)
+        {
+            return TokenCheck.Refused(failure!);
         }
 
         if (jwt.TryGetPayloadValue<string>(GrantTypeClaim, out var grantType) && grantType == RefreshGrant)
@@ -122,13 +127,11 @@ public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<Access
     }
 
     /// <summary>Lifetime checked against the service's clock (the library's own check reads the system clock); skew included.</summary>
-    public static LifetimeValidator LifetimeOn(TimeProvider time) => (notBefore, expires, _, parameters) =>
+    private static LifetimeValidator LifetimeOn(TimeProvider time) => (notBefore, expires, _, parameters) =>
     {
         var now = time.GetUtcNow().UtcDateTime;
         return expires is { } end && end > now - parameters.ClockSkew && (notBefore is not { } start || start <= now + parameters.ClockSkew);
     };
-
-    private sealed record Remembered(string Audience, AccessGrant Grant, DateTimeOffset Expires);
 
     private static List<AccessScope> ReadAccess(JsonWebToken jwt)
     {

@@ -38,18 +38,19 @@ public static class FrontDoor
             }
             catch (RegistryDirectoryUnavailableException ex)
             {
-                context.Response.Headers.RetryAfter = "5";
-                await OciErrorWriter.WriteAsync(context.Response, OciErrorCode.Unavailable, ex.Message, new { registry = resolution.Registry });
+                await new OciErrorResult(OciErrorCode.Unavailable, ex.Message, new { registry = resolution.Registry }, new Dictionary<string, string>
+                {
+                    ["Retry-After"] = "5",
+                }).ExecuteAsync(context);
                 return;
             }
 
             if (registry is null)
             {
-                await OciErrorWriter.WriteAsync(
-                    context.Response,
+                await OciErrorResult.Of(
                     OciErrorCode.NameUnknown,
                     $"no registry is served at '{request.Host.Host}'",
-                    new { host = request.Host.Value, registry = resolution.Registry });
+                    new { host = request.Host.Value, registry = resolution.Registry }).ExecuteAsync(context);
                 return;
             }
         }

@@ -15,6 +15,11 @@ public static class SecurityExtensions
     /// </summary>
     public static IHostApplicationBuilder AddRegistrySecurity(this IHostApplicationBuilder builder)
     {
+        if (builder.Services.Any(service => service.ServiceType == typeof(RegistryHosts)))
+        {
+            return builder; // already composed into this host by another service
+        }
+
         builder.Services.AddOptions<RegistryHostOptions>()
             .Bind(builder.Configuration.GetSection(RegistryHostOptions.SectionName))
             .ValidateDataAnnotations()

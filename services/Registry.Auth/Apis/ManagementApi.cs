@@ -69,7 +69,7 @@ public static partial class ManagementApi
         var authentication = await services.GetRequiredService<Authenticator>().AuthenticateAsync(http, record, credentials);
         if (authentication.RetryAfter is { } wait)
         {
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            http.Response.Headers.RetryAfter = Authentication.RetryAfterSeconds(wait);
             return TypedResults.Problem("too many failed logins; try again later", statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests");
         }
 

@@ -65,7 +65,7 @@ internal sealed class TokenEndpoint(RegistryStore registries, RegistryHosts host
     }
 
     public static IResult Error(OciErrorCode code, string message, object? detail = null, TimeSpan? retryAfter = null) =>
-        new OciError(code, message, detail, retryAfter);
+        new OciErrorResult(code, message, detail, retryAfter is { } wait ? new Dictionary<string, string> { ["Retry-After"] = Authentication.RetryAfterSeconds(wait) } : null);
 
     private async Task<(Caller? Caller, IResult? Refused)> IdentifyAsync(HttpContext context, RegistryRecord record, Credentials? credentials, string? refreshToken)
     {
@@ -95,18 +95,5 @@ internal sealed class TokenEndpoint(RegistryStore registries, RegistryHosts host
         return record is null
             ? (null, Error(OciErrorCode.NameUnknown, $"no registry has the login server '{service ?? context.Request.Host.Value}'", new { service }))
             : (record, null);
-    }
-
-    private sealed class OciError(OciErrorCode code, string message, object? detail, TimeSpan? retryAfter) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            if (retryAfter is { } wait)
-            {
-                httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            }
-
-            return OciErrorWriter.WriteAsync(httpContext.Response, code, message, detail);
-        }
     }
 }

@@ -6,6 +6,9 @@ namespace Registry.Auth.Identity;
 internal readonly record struct Authentication(Caller? Caller, TimeSpan? RetryAfter, string? Failure)
 {
     public bool Succeeded => Caller is not null;
+
+    /// <summary>A <c>Retry-After</c> value: whole seconds, at least one.</summary>
+    public static string RetryAfterSeconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>

@@ -11,6 +11,11 @@ internal interface ILoginThrottle
     Task<TimeSpan?> RetryAfterAsync(string client, string? identity);
 
     Task RecordFailureAsync(string client, string? identity);
+
+    /// <summary>The windows a login counts in, each with its limit: the client's, and the identity's when there is one.</summary>
+    static (string Key, int Limit)[] Windows(AuthOptions options, string client, string? identity) => identity is null
+        ? [($"c:{client}", options.MaxFailedLoginsPerClient)]
+        : [($"c:{client}", options.MaxFailedLoginsPerClient), ($"i:{identity}", options.MaxFailedLoginsPerIdentity)];
 }
 
 internal sealed class MemoryLoginThrottle(IOptions<AuthOptions> options, TimeProvider time) : ILoginThrottle
@@ -54,9 +59,7 @@ internal sealed class MemoryLoginThrottle(IOptions<AuthOptions> options, TimePro
         return Task.CompletedTask;
     }
 
-    private (string, int)[] Keys(string client, string? identity) => identity is null
-        ? [($"c|{client}", options.Value.MaxFailedLoginsPerClient)]
-        : [($"c|{client}", options.Value.MaxFailedLoginsPerClient), ($"i|{identity}", options.Value.MaxFailedLoginsPerIdentity)];
+    private (string, int)[] Keys(string client, string? identity) => ILoginThrottle.Windows(options.Value, client, identity);
 
     internal static TimeSpan? Max(TimeSpan? a, TimeSpan b) => a is null || b > a ? b : a;
 }
@@ -102,7 +105,6 @@ internal sealed class RedisLoginThrottle(IConnectionMultiplexer redis, IOptions<
         }
     }
 
-    private (RedisKey, int)[] Keys(string client, string? identity) => identity is null
-        ? [($"auth:failed:c:{client}", options.Value.MaxFailedLoginsPerClient)]
-        : [($"auth:failed:c:{client}", options.Value.MaxFailedLoginsPerClient), ($"auth:failed:i:{identity}", options.Value.MaxFailedLoginsPerIdentity)];
+    private IEnumerable<(RedisKey, int)> Keys(string client, string? identity) =>
+        ILoginThrottle.Windows(options.Value, client, identity).Select(window => ((RedisKey)("auth:failed:" + window.Key), window.Limit));
 }

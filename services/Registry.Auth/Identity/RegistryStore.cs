@@ -90,17 +90,6 @@ internal sealed class RegistryStore(IStorageDriverFactory storage, RegistryHosts
         throw new InvalidOperationException($"registry record '{name}' kept changing; gave up after {MaxAttempts} attempts");
     }
 
-    public async IAsyncEnumerable<string> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var entry in Platform.ListAsync(StoragePaths.RegistryRecords, cancellationToken))
-        {
-            if (entry.EndsWith(".json", StringComparison.Ordinal))
-            {
-                yield return entry[..^".json".Length];
-            }
-        }
-    }
-
     private async Task<(RegistryRecord? Record, string? ETag)> ReadAsync(string name, CancellationToken cancellationToken)
     {
         var stored = await Platform.ReadAsync(StoragePaths.RegistryRecord(name), cancellationToken);

@@ -70,9 +70,6 @@ internal static class Secrets
         }
     }
 
-    public static bool ConstantTimeEquals(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
-
     private static byte[] Sha256(byte[] salt, string secret)
     {
         var input = new byte[salt.Length + Encoding.UTF8.GetByteCount(secret)];

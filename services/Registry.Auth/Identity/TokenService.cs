@@ -13,6 +13,7 @@ namespace Registry.Auth.Identity;
 /// <summary>Checks credentials against a registry's identities and signs access and refresh tokens for it.</summary>
 internal sealed class TokenService(
     SigningKeyRing keys,
+    AccessTokenValidator validator,
     RegistryHosts hosts,
     IOptions<AuthOptions> options,
     IOptions<AccessTokenOptions> tokenOptions,
@@ -21,11 +22,10 @@ internal sealed class TokenService(
     /// <summary>docker's user name when the password is a refresh token (its identity token).</summary>
     public const string RefreshTokenUser = "00000000-0000-0000-0000-000000000000";
     private const string CredentialClaim = "cred";
-    private const int MaxRemembered = 10_000;
 
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false, SetDefaultTimesOnTokenCreation = false };
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, VerifiedRefreshToken> _verifiedRefreshTokens = new(StringComparer.Ordinal);
+    private readonly TokenMemo<VerifiedRefreshToken> _verifiedRefreshTokens = new();
 
     public TimeSpan AccessTokenLifetime => options.Value.AccessTokenLifetime;
 
@@ -96,7 +96,8 @@ internal sealed class TokenService(
     public async Task<Caller?> ValidateRefreshTokenAsync(RegistryRecord record, string token, CancellationToken cancellationToken)
     {
         var audience = hosts.LoginServer(record.Name);
-        if (!_verifiedRefreshTokens.TryGetValue(token, out var verified) || verified.Audience != audience || verified.Expires <= time.GetUtcNow())
+        var verified = _verifiedRefreshTokens.Find(token, audience, time.GetUtcNow());
+        if (verified is null)
         {
             verified = await VerifyRefreshTokenAsync(token, audience, cancellationToken);
             if (verified is null)
@@ -104,12 +105,7 @@ internal sealed class TokenService(
                 return null;
             }
 
-            if (_verifiedRefreshTokens.Count >= MaxRemembered)
-            {
-                _verifiedRefreshTokens.Clear();
-            }
-
-            _verifiedRefreshTokens[token] = verified;
+            _verifiedRefreshTokens.Remember(token, audience, verified, verified.Expires);
         }
 
         // The signature is checked once per token; the identity and the secret it was issued with are checked every time.
@@ -131,37 +127,15 @@ internal sealed class TokenService(
 
     private async Task<VerifiedRefreshToken?> VerifyRefreshTokenAsync(string token, string audience, CancellationToken cancellationToken)
     {
-        if (!Handler.CanReadToken(token))
-        {
-            return null;
-        }
-
-        var jwt = new JsonWebToken(token);
-        if (jwt.Alg != AccessTokenValidator.Algorithm || string.IsNullOrEmpty(jwt.Kid) || await keys.FindAsync(jwt.Kid, cancellationToken) is not { } key)
-        {
-            return null;
-        }
-
-        var result = await Handler.ValidateTokenAsync(jwt, new TokenValidationParameters
-        {
-            ValidIssuer = tokenOptions.Value.Issuer,
-            ValidAudience = audience,
-            LifetimeValidator = AccessTokenValidator.LifetimeOn(time),
-            IssuerSigningKey = key,
-            ValidAlgorithms = [AccessTokenValidator.Algorithm],
-            ClockSkew = tokenOptions.Value.ClockSkew,
-        });
-        if (!result.IsValid ||
-            !jwt.TryGetPayloadValue<string>(AccessTokenValidator.GrantTypeClaim, out var grant) || grant != AccessTokenValidator.RefreshGrant ||
-            !jwt.TryGetPayloadValue<string>(CredentialClaim, out var credential) || jwt.Subject is null)
-        {
-            return null;
-        }
-
-        return new VerifiedRefreshToken(audience, jwt.Subject, credential, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
+        var (jwt, _) = await validator.VerifyAsync(token, audience, cancellationToken);
+        return jwt is not null &&
+               jwt.TryGetPayloadValue<string>(AccessTokenValidator.GrantTypeClaim, out var grant) && grant == AccessTokenValidator.RefreshGrant &&
+               jwt.TryGetPayloadValue<string>(CredentialClaim, out var credential) && jwt.Subject is { } subject
+            ? new VerifiedRefreshToken(subject, credential, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero))
+            : null;
     }
 
-    private sealed record VerifiedRefreshToken(string Audience, string Subject, string Credential, DateTimeOffset Expires);
+    private sealed record VerifiedRefreshToken(string Subject, string Credential, DateTimeOffset Expires);
 
     private string Payload(RegistryRecord record, Caller caller, TimeSpan lifetime, Action<Utf8JsonWriter> claims)
     {

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Registry.Oci;
-using Registry.Security;
 
 namespace Registry.Distribution.Apis;
 

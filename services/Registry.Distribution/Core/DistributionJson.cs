@@ -10,5 +10,4 @@ namespace Registry.Distribution.Core;
 [JsonSerializable(typeof(Apis.ReferrersIndex))]
 [JsonSerializable(typeof(Apis.TagList))]
 [JsonSerializable(typeof(Apis.Catalog))]
-[JsonSerializable(typeof(Apis.OciErrors))]
 internal sealed partial class DistributionJson : JsonSerializerContext;
