@@ -26,6 +26,18 @@ var distribution = builder.AddProject<Projects.Registry_Distribution>("distribut
     .WithEnvironment("Storage__Driver", "AzureBlob")
     .WithReference(infrastructure.Blobs).WaitFor(infrastructure.Blobs)
     .WithReference(infrastructure.Cache).WaitFor(infrastructure.Cache)
+    .WithReference(infrastructure.Messaging)
+    .WithReference(auth).WaitFor(auth)
+    .WithHttpHealthCheck("/health");
+
+// Consumes registry events and delivers webhooks. Internal (private-network) subscribers are refused unless
+// Webhooks:AllowPrivateNetworks is true in the AppHost's configuration.
+var webhooks = builder.AddProject<Projects.Registry_Webhooks>("webhooks")
+    .WithReplicas(builder.Configuration.GetValue("Webhooks:Replicas", 1))
+    .WithEnvironment("Storage__Driver", "AzureBlob")
+    .WithEnvironment("Webhooks__AllowPrivateNetworks", builder.Configuration.GetValue("Webhooks:AllowPrivateNetworks", false) ? "true" : "false")
+    .WithReference(infrastructure.Blobs).WaitFor(infrastructure.Blobs)
+    .WithReference(infrastructure.Messaging).WaitFor(infrastructure.Messaging)
     .WithReference(auth).WaitFor(auth)
     .WithHttpHealthCheck("/health");
 
@@ -36,6 +48,7 @@ Console.WriteLine(
 builder.AddProject<Projects.Registry_Gateway>("gateway")
     .WithReference(distribution).WaitFor(distribution)
     .WithReference(auth).WaitFor(auth)
+    .WithReference(webhooks).WaitFor(webhooks)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
 

@@ -35,6 +35,7 @@ public static class AuthExtensions
         builder.Services.AddSingleton<ISigningKeySource>(services => services.GetRequiredService<SigningKeyRing>());
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<Authenticator>();
+        builder.Services.AddSingleton<IManagementAuthorizer, LocalManagementAuthorizer>();
         builder.Services.AddSingleton<TokenEndpoint>();
 
         if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(CacheConnectionName)))

@@ -1,6 +1,8 @@
 using Registry.Distribution.Apis;
 using Registry.Distribution.Caching;
 using Registry.Distribution.Core;
+using Registry.Distribution.Events;
+using Registry.Messaging;
 using Registry.Storage;
 using StackExchange.Redis;
 
@@ -12,8 +14,9 @@ public static class DistributionExtensions
     public const string CacheConnectionName = "cache";
 
     /// <summary>
-    /// Registers the distribution service: storage, the core stores, and the cache decorators around them
-    /// (Redis when <c>ConnectionStrings:cache</c> is set, else in process).
+    /// Registers the distribution service: storage, the core stores, the cache decorators around them (Redis when
+    /// <c>ConnectionStrings:cache</c> is set, else in process) and the event decorator with its outbox. The host adds
+    /// the bus (<see cref="MessagingExtensions.AddRegistryBus"/>) once every service is added.
     /// </summary>
     public static IHostApplicationBuilder AddDistribution(this IHostApplicationBuilder builder)
     {
@@ -42,9 +45,16 @@ public static class DistributionExtensions
         builder.Services.AddSingleton<IBlobStore>(services => new CachingBlobStore(
             new StorageBlobStore(services.GetRequiredService<IStorageDriverFactory>()),
             services.GetRequiredService<IRegistryCache>()));
-        builder.Services.AddSingleton<IManifestStore>(services => new CachingManifestStore(
-            new StorageManifestStore(services.GetRequiredService<IStorageDriverFactory>(), services.GetRequiredService<IBlobStore>()),
-            services.GetRequiredService<IRegistryCache>()));
+        builder.AddEventOutbox();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddSingleton<IManifestStore>(services => new EventingManifestStore(
+            new CachingManifestStore(
+                new StorageManifestStore(services.GetRequiredService<IStorageDriverFactory>(), services.GetRequiredService<IBlobStore>()),
+                services.GetRequiredService<IRegistryCache>()),
+            services.GetRequiredService<IEventOutbox>(),
+            services.GetRequiredService<IHttpContextAccessor>(),
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DistributionOptions>>(),
+            services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IUploadStore, StorageUploadStore>();
         return builder;
     }

@@ -13,4 +13,9 @@ public sealed class DistributionOptions
     /// <summary>Largest <c>n</c> honoured by tag and catalog listings; a larger <c>n</c> is clamped, as Distribution does.</summary>
     [Range(1, 100_000)]
     public int MaxPageSize { get; set; } = 10_000;
+
+    /// <summary>The region this instance serves, carried by every event it raises.</summary>
+    [Required]
+    [RegularExpression("^[a-z0-9][a-z0-9-]{0,39}$")]
+    public string Region { get; set; } = "local";
 }

@@ -1,10 +1,12 @@
 using Registry.Distribution;
 using Registry.Distribution.Apis;
+using Registry.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddDistribution();
+builder.AddRegistryBus();
 
 var app = builder.Build();
 

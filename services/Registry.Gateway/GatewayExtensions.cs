@@ -7,9 +7,11 @@ public static class GatewayExtensions
 {
     public const string DistributionCluster = "distribution";
     public const string AuthCluster = "auth";
+    public const string WebhooksCluster = "webhooks";
 
     /// <summary>
-    /// The front door: YARP routes <c>/v2</c> to distribution and <c>/oauth2</c>, <c>/api</c> to auth, resolving service
+    /// The front door: YARP routes <c>/v2</c> to distribution, <c>/api/registries/{registry}/webhooks</c> to webhooks and
+    /// <c>/oauth2</c>, the rest of <c>/api</c> to auth, resolving service
     /// names (and every replica behind one) through service discovery. Bodies stream both ways; <c>/v2</c> has no body limit.
     /// </summary>
     public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
@@ -45,6 +47,14 @@ public static class GatewayExtensions
         },
         new()
         {
+            RouteId = "webhooks",
+            ClusterId = WebhooksCluster,
+            Match = new RouteMatch { Path = "/api/registries/{registry}/webhooks/{**rest}" },
+            Order = -1, // before the catch-all /api route
+            MaxRequestBodySize = options.MaxApiRequestBytes,
+        },
+        new()
+        {
             RouteId = "api",
             ClusterId = AuthCluster,
             Match = new RouteMatch { Path = "/api/{**rest}" },
@@ -56,6 +66,7 @@ public static class GatewayExtensions
     [
         Cluster(DistributionCluster, options.DistributionAddress, options.ActivityTimeout),
         Cluster(AuthCluster, options.AuthAddress, TimeSpan.FromSeconds(100)),
+        Cluster(WebhooksCluster, options.WebhooksAddress, TimeSpan.FromSeconds(100)),
     ];
 
     private static ClusterConfig Cluster(string id, Uri address, TimeSpan activityTimeout) => new()

@@ -12,6 +12,7 @@ public static class MediaTypes
     public const string DockerSchema1Signed = "application/vnd.docker.distribution.manifest.v1+prettyjws";
     public const string OctetStream = "application/octet-stream";
     public const string Json = "application/json";
+    public const string HelmChartConfig = "application/vnd.cncf.helm.config.v1+json";
 
     public static bool IsIndex(string mediaType) => mediaType is OciIndex or DockerManifestList;
 

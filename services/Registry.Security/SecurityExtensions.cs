@@ -36,6 +36,8 @@ public static class SecurityExtensions
             client.BaseAddress = services.GetRequiredService<IOptions<AccessTokenOptions>>().Value.Authority);
         builder.Services.TryAddSingleton<IRegistryDirectory>(services => new HttpRegistryDirectory(
             services.GetRequiredService<IHttpClientFactory>().CreateClient(AuthClientName), services.GetRequiredService<TimeProvider>()));
+        builder.Services.TryAddSingleton<IManagementAuthorizer>(services => new HttpManagementAuthorizer(
+            services.GetRequiredService<IHttpClientFactory>().CreateClient(AuthClientName)));
         builder.Services.TryAddSingleton<ISigningKeySource>(services => new JwksSigningKeySource(
             services.GetRequiredService<IHttpClientFactory>().CreateClient(AuthClientName), services.GetRequiredService<TimeProvider>()));
         return builder;

@@ -1,8 +1,10 @@
 using Registry.Auth;
 using Registry.Distribution;
 using Registry.Distribution.Apis;
+using Registry.Messaging;
 using Registry.Security;
 using Registry.Storage;
+using Registry.Webhooks;
 
 namespace Registry.Standalone;
 
@@ -32,13 +34,18 @@ public static class StandaloneExtensions
         return builder;
     }
 
-    /// <summary>Every service of the platform in this one process: the same registrations the services' own hosts make.</summary>
+    /// <summary>
+    /// Every service of the platform in this one process: the same registrations the services' own hosts make, and one
+    /// bus over MassTransit's in-memory transport for all of them.
+    /// </summary>
     public static WebApplicationBuilder AddStandalone(this WebApplicationBuilder builder, string[] args)
     {
         builder.AddStandaloneDefaults(args);
         builder.AddServiceDefaults();
         builder.AddAuth();
         builder.AddDistribution();
+        builder.AddWebhooks();
+        builder.AddRegistryBus();
         return builder;
     }
 
@@ -49,6 +56,7 @@ public static class StandaloneExtensions
         app.MapDefaultEndpoints();
         app.MapAuth();
         app.MapDistributionApi();
+        app.MapWebhooks();
         return app;
     }
 }

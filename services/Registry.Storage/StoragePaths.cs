@@ -55,12 +55,48 @@ public static class StoragePaths
     /// <summary>Platform partition: the token signing key ring.</summary>
     public const string SigningKeys = "auth/signing-keys.json";
 
+    /// <summary>Platform partition: registry events written before their write is acknowledged, until the bus has them.</summary>
+    public const string OutboxRoot = "outbox/events";
+
+    /// <summary>Named so that an ordinal sort of a listing is the order the events happened in.</summary>
+    public static string OutboxEntry(DateTimeOffset occurredAt, Guid eventId) => $"{OutboxRoot}/{occurredAt.UtcTicks:D19}-{eventId:N}.json";
+
+    /// <summary>Registry partition: one document per webhook.</summary>
+    public const string WebhooksRoot = "webhooks/config";
+
+    public static string Webhook(string name) => $"{WebhooksRoot}/{CheckedWebhook(name)}.json";
+
+    /// <summary>Registry partition: how a webhook's deliveries have been going.</summary>
+    public static string WebhookHealth(string name) => $"webhooks/health/{CheckedWebhook(name)}.json";
+
+    /// <summary>Registry partition: a webhook's delivery record (its attempts), named so listings sort newest first.</summary>
+    public static string WebhookDeliveries(string webhook) => $"webhooks/history/{CheckedWebhook(webhook)}";
+
+    public static string WebhookDelivery(string webhook, string deliveryId) =>
+        IsDeliveryId(deliveryId) ? $"{WebhookDeliveries(webhook)}/{deliveryId}.json" : throw new ArgumentException("invalid delivery id", nameof(deliveryId));
+
+    /// <summary>Platform partition: deliveries not yet finished (delivered or given up), by batch (one event's fan-out, a ping, a redelivery).</summary>
+    public const string PendingDeliveriesRoot = "webhooks/pending";
+
+    public static string PendingDeliveries(Guid batchId) => $"{PendingDeliveriesRoot}/{batchId:N}.json";
+
+    /// <summary>ACR's rule for webhook names: 5 to 50 ASCII letters and digits.</summary>
+    public static bool IsWebhookName(string? value) =>
+        value is { Length: >= 5 and <= 50 } && value.All(char.IsAsciiLetterOrDigit);
+
+    /// <summary>Delivery ids are 19 digits (inverted ticks, newest first), a dash and 32 lowercase hex characters.</summary>
+    public static bool IsDeliveryId(string? value) =>
+        value is { Length: 52 } && value[19] == '-' && value[..19].All(char.IsAsciiDigit) && IsUploadId(value[20..]);
+
     /// <summary>Upload ids are 32 lowercase hex characters (a GUID in "N" format).</summary>
     public static bool IsUploadId(string? value) =>
         value is { Length: 32 } && value.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 
     private static string Checked(string repository) =>
         OciGrammar.IsRepositoryName(repository) ? repository : throw new ArgumentException("invalid repository name", nameof(repository));
+
+    private static string CheckedWebhook(string name) =>
+        IsWebhookName(name) ? name : throw new ArgumentException("invalid webhook name", nameof(name));
 
     private static string CheckedUpload(string uploadId) =>
         IsUploadId(uploadId) ? uploadId : throw new ArgumentException("invalid upload id", nameof(uploadId));

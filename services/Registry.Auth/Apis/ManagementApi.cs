@@ -52,40 +52,12 @@ public static partial class ManagementApi
     private static async ValueTask<object?> AuthorizeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var services = http.RequestServices;
         var registry = http.GetRouteValue("registry") as string ?? "";
-        var record = await services.GetRequiredService<RegistryStore>().GetAsync(registry, http.RequestAborted);
-        if (record is null)
-        {
-            return Problem(ManagementException.NotFound($"registry '{registry}'"));
-        }
-
-        var credentials = Credentials.FromBasicHeader(http.Request.Headers.Authorization);
-        if (credentials is null)
-        {
-            return Unauthenticated(http, "Basic credentials of the admin user or of a service principal are required");
-        }
-
-        var authentication = await services.GetRequiredService<Authenticator>().AuthenticateAsync(http, record, credentials);
-        if (authentication.RetryAfter is { } wait)
-        {
-            http.Response.Headers.RetryAfter = Authentication.RetryAfterSeconds(wait);
-            return TypedResults.Problem("too many failed logins; try again later", statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests");
-        }
-
-        if (authentication.Caller is not { } caller)
-        {
-            return Unauthenticated(http, "the user name or password is not valid for this registry");
-        }
-
-        var permissions = AccessPolicy.PermissionsOf(record, caller);
         var changes = !HttpMethods.IsGet(http.Request.Method) && !http.Request.Path.Value!.EndsWith("/listCredentials", StringComparison.Ordinal);
-        if (!(permissions.Owner || (!changes && permissions.ManagementReader)))
+        var decision = await http.RequestServices.GetRequiredService<IManagementAuthorizer>().AuthorizeAsync(http, registry, changes);
+        if (decision.Caller is not { } caller)
         {
-            return TypedResults.Problem(
-                $"'{caller.Subject}' may not {(changes ? "change" : "read")} the settings of registry '{record.Name}'; that needs the admin user or the Owner role",
-                statusCode: StatusCodes.Status403Forbidden,
-                title: "Forbidden");
+            return decision.ToProblem(http);
         }
 
         http.Items[CallerItem] = caller;
@@ -566,13 +538,7 @@ public static partial class ManagementApi
         }
     }
 
-    private static IResult Problem(ManagementException ex) => TypedResults.Problem(ex.Message, statusCode: ex.Status, title: ex.Title);
-
-    private static IResult Unauthenticated(HttpContext http, string detail)
-    {
-        http.Response.Headers.WWWAuthenticate = "Basic realm=\"Registry\"";
-        return TypedResults.Problem(detail, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
-    }
+    private static IResult Problem(ManagementException ex) => ex.ToProblem();
 
     [GeneratedRegex("^[a-zA-Z0-9-]{5,50}$")]
     private static partial Regex ResourceNamePattern();

@@ -77,16 +77,3 @@ internal sealed record RoleAssignmentRequest(RoleAssignmentRequestProperties? Pr
 
 internal sealed record RoleAssignmentRequestProperties(string? PrincipalId, string? RoleDefinitionName, string? Scope);
 
-/// <summary>A refused management change: becomes a ProblemDetails with this status.</summary>
-internal sealed class ManagementException(int status, string title, string detail) : Exception(detail)
-{
-    public int Status { get; } = status;
-
-    public string Title { get; } = title;
-
-    public static ManagementException NotFound(string what) => new(StatusCodes.Status404NotFound, "Not found", $"{what} does not exist");
-
-    public static ManagementException Invalid(string detail) => new(StatusCodes.Status400BadRequest, "Invalid request", detail);
-
-    public static ManagementException Conflict(string detail) => new(StatusCodes.Status409Conflict, "Conflict", detail);
-}

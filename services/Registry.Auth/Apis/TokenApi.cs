@@ -23,6 +23,8 @@ public static class TokenApi
         group.MapPost("/exchange", Exchange).WithName("ExchangeToken").DisableAntiforgery();
         group.MapGet("/jwks", GetSigningKeys).WithName("Jwks");
         endpoints.MapGet($"{HttpRegistryDirectory.InternalPath}/{{name}}", GetRegistry).WithName("InternalGetRegistry");
+        endpoints.MapPost($"{HttpRegistryDirectory.InternalPath}/{{name}}/{HttpManagementAuthorizer.PathSuffix}", AuthorizeManagement)
+            .WithName("InternalAuthorizeManagement").DisableAntiforgery();
         return group;
     }
 
@@ -89,6 +91,10 @@ public static class TokenApi
     /// <summary>Scopes may be repeated and each may hold several space-separated entries (the OAuth2 form does).</summary>
     private static IEnumerable<string> Scopes(StringValues values) =>
         values.SelectMany(value => (value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries));
+
+    /// <summary>For other services' management endpoints: the caller's credentials and address come with the request.</summary>
+    internal static async Task<IResult> AuthorizeManagement(HttpContext context, string name, bool? changes, IManagementAuthorizer authorizer) =>
+        TypedResults.Ok(await authorizer.AuthorizeAsync(context, name, changes ?? true));
 }
 
 internal sealed record TokenResponse

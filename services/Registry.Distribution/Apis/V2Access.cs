@@ -68,6 +68,9 @@ public sealed class V2Access(RegistryHosts hosts, AccessTokenValidator validator
     public bool MayPull(HttpContext context, string repository) =>
         !Enabled || (context.Items[GrantItem] is AccessGrant grant && grant.Allows(RegistryActions.RepositoryType, repository, RegistryActions.Pull));
 
+    /// <summary>The identity whose token this request carried (the token's subject); null when tokens are not checked.</summary>
+    public static string? ActorOf(HttpContext context) => (context.Items[GrantItem] as AccessGrant)?.Subject;
+
     private static OciErrorResult Challenge(
         HttpContext context, string service, IReadOnlyList<AccessScope> required, OciErrorCode code, string message, bool insufficientScope)
     {

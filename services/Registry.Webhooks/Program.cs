@@ -1,0 +1,17 @@
+using Registry.Messaging;
+using Registry.Security;
+using Registry.Webhooks;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddWebhooks();
+builder.AddRegistryBus();
+
+var app = builder.Build();
+
+app.UseGatewayForwardedHeaders();
+app.MapDefaultEndpoints();
+app.MapWebhooks();
+
+app.Run();
