@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Registry.Distribution.Apis;
+using Registry.Messaging;
 using Registry.Testing;
 
 namespace Registry.Distribution.Tests;
@@ -26,6 +27,7 @@ public sealed class DistributionInstance(string blobConnectionString, string cac
         });
         builder.AddServiceDefaults();
         builder.AddDistribution();
+        builder.AddRegistryBus();
     },
     app =>
     {

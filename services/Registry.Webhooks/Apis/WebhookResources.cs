@@ -55,7 +55,7 @@ internal sealed record EventResource(
     string? FailureReason,
     EventRequestMessage? EventRequestMessage,
     EventResponseMessage? EventResponseMessage,
-    IReadOnlyList<DeliveryAttempt>? Attempts);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<DeliveryAttempt>? Attempts);
 
 internal sealed record EventRequestMessage(
     [property: JsonPropertyName("content")] System.Text.Json.JsonElement? Content,

@@ -71,7 +71,12 @@ internal sealed record PayloadSource(
 /// <summary>What a registry event becomes for webhooks: its action, payload, repository and tags (for scope matching).</summary>
 internal sealed record WebhookEvent(string Registry, string Repository, IReadOnlyList<string> Tags, WebhookPayload Payload)
 {
-    private static readonly JsonSerializerOptions PayloadJson = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    // ACR writes media types as they are ("+json"), not with "+" escaped as the default encoder would.
+    private static readonly JsonSerializerOptions PayloadJson = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public string Action => Payload.Action;
 
