@@ -40,6 +40,13 @@ public static class GatewayExtensions
         },
         new()
         {
+            RouteId = "acr",
+            ClusterId = DistributionCluster,
+            Match = new RouteMatch { Path = "/acr/{**rest}" },
+            MaxRequestBodySize = options.MaxApiRequestBytes,
+        },
+        new()
+        {
             RouteId = "oauth2",
             ClusterId = AuthCluster,
             Match = new RouteMatch { Path = "/oauth2/{**rest}" },

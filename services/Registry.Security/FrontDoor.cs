@@ -25,7 +25,7 @@ public static class FrontDoor
         }
 
         context.Response.Headers[RequestIdHeader] = requestId;
-        if (request.Path.StartsWithSegments("/v2") || request.Path.StartsWithSegments("/oauth2"))
+        if (request.Path.StartsWithSegments("/v2") || request.Path.StartsWithSegments("/acr") || request.Path.StartsWithSegments("/oauth2"))
         {
             var hosts = context.RequestServices.GetRequiredService<RegistryHosts>();
             var resolution = hosts.Resolve(request.Host);

@@ -34,6 +34,15 @@ public static class StoragePaths
     public static string Tag(string repository, string tag) =>
         OciGrammar.IsTag(tag) ? $"{Tags(repository)}/{tag}" : throw new ArgumentException("invalid tag", nameof(tag));
 
+    /// <summary>
+    /// What a repository itself holds (manifests and tags, layer links, referrers), not the repositories nested under
+    /// its name (<c>app/sub</c> lives under <c>app</c>'s directory too).
+    /// </summary>
+    public static IReadOnlyList<string> RepositoryOwnData(string repository) =>
+        [$"{Repository(repository)}/{ManifestsDirectory}", $"{Repository(repository)}/{LayersDirectory}", $"{Repository(repository)}/_referrers"];
+
+    public static string LayerLinks(string repository, string algorithm) => $"{Repository(repository)}/{LayersDirectory}/{algorithm}";
+
     public static string Referrers(string repository, Digest subject) =>
         $"{Repository(repository)}/_referrers/{subject.Algorithm}/{subject.Hex}";
 

@@ -173,6 +173,53 @@ authReport.SetAction(async (parse, cancellationToken) =>
 });
 root.Subcommands.Add(authReport);
 
+var subscribers = new Option<int>("--subscribers") { Description = "Webhooks subscribed to every push", DefaultValueFactory = _ => 100 };
+var pushRate = new Option<double>("--rate") { Description = "Paced run: pushes per second", DefaultValueFactory = _ => 6 };
+var pacedPushes = new Option<int>("--pushes") { Description = "Paced run: how many manifests are pushed", DefaultValueFactory = _ => 120 };
+var burstPushes = new Option<int>("--burst-pushes") { Description = "Burst run (as fast as acknowledged): how many manifests; 0 skips it", DefaultValueFactory = _ => 60 };
+var webhooksCommand = new Command("webhooks", "Webhook push-to-delivery latency (p50/p90/p99) and deliveries per second with many subscribers (issue #4)")
+{
+    registry, username, password, subscribers, pushRate, pacedPushes, burstPushes, markdown,
+};
+webhooksCommand.SetAction(async (parse, cancellationToken) =>
+{
+    if (!Uri.TryCreate(parse.GetValue(registry), UriKind.Absolute, out var target) || !Target.IsLoopback(target))
+    {
+        Console.Error.WriteLine("--registry must be an http(s) URL of a loopback address");
+        return 2;
+    }
+
+    var user = parse.GetValue(username) ?? "admin";
+    var secret = parse.GetValue(password) ?? Environment.GetEnvironmentVariable("REGISTRY_BENCH_PASSWORD")
+        ?? throw new ArgumentException("--password (or REGISTRY_BENCH_PASSWORD) is needed for the management API");
+    var results = new List<WebhookResult>();
+    var baseSettings = new WebhookBenchSettings
+    {
+        Registry = target,
+        Username = user,
+        Password = secret,
+        Subscribers = Clamp(parse.GetValue(subscribers), 1, 500),
+        Rate = Math.Max(0.1, parse.GetValue(pushRate)),
+        Pushes = Clamp(parse.GetValue(pacedPushes), 1, 100_000),
+        PushConcurrency = 4,
+    };
+    results.Add(await new WebhookBenchmark(baseSettings, Console.Error).RunAsync("paced", cancellationToken));
+    if (parse.GetValue(burstPushes) is > 0 and var burst)
+    {
+        results.Add(await new WebhookBenchmark(baseSettings with { Rate = 0, Pushes = burst }, Console.Error).RunAsync("burst", cancellationToken));
+    }
+
+    var table = WebhookBenchmark.ToMarkdown(results);
+    Console.WriteLine(table);
+    if (parse.GetValue(markdown) is { } markdownFile)
+    {
+        await File.WriteAllTextAsync(markdownFile.FullName, table, cancellationToken);
+    }
+
+    return 0;
+});
+root.Subcommands.Add(webhooksCommand);
+
 return await root.Parse(args).InvokeAsync();
 
 static int Clamp(int value, int min, int max) => Math.Clamp(value, min, max);

@@ -295,6 +295,10 @@ public sealed class RegistryFixture : IAsyncLifetime
             {
                 ["REGISTRY_ADMIN_USERNAME"] = Admin.Username,
                 ["REGISTRY_ADMIN_PASSWORD"] = Admin.Password,
+                // The webhook receivers of the tests listen on loopback, which outbound safety refuses by default.
+                ["Webhooks__AllowPrivateNetworks"] = "true",
+                ["Webhooks__InitialRetryDelay"] = "00:00:00.200",
+                ["Webhooks__MaxRetryDelay"] = "00:00:02",
             });
 
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };

@@ -3,7 +3,7 @@ using Registry.Oci;
 
 namespace Registry.Distribution.Apis;
 
-/// <summary>The OCI distribution / Docker Registry v2 API under <c>/v2</c>.</summary>
+/// <summary>The OCI distribution / Docker Registry v2 API under <c>/v2</c>, and ACR's repository delete under <c>/acr/v1</c>.</summary>
 public static class DistributionApi
 {
     public const string ApiVersionHeader = "Docker-Distribution-API-Version";
@@ -20,6 +20,7 @@ public static class DistributionApi
         });
         group.MapMethods("/", ["GET", "HEAD"], GetBase).WithName("V2Base");
         group.MapMethods("/{**path}", Methods, Dispatch).WithName("V2").WithMetadata(new UnlimitedRequestBody());
+        endpoints.MapAcrApi();
         return group;
     }
 

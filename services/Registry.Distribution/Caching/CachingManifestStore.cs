@@ -124,6 +124,23 @@ internal sealed class CachingManifestStore(IManifestStore inner, IRegistryCache 
         }
     }
 
+    public async Task<RepositoryDeletion?> DeleteRepositoryAsync(RepositoryPath repository, CancellationToken cancellationToken)
+    {
+        var deletion = await inner.DeleteRepositoryAsync(repository, cancellationToken);
+        if (deletion is not null)
+        {
+            var keys = deletion.Tags.Select(tag => CacheKeys.Tag(repository, tag))
+                .Concat(deletion.Manifests.Select(digest => CacheKeys.Manifest(repository, digest)))
+                .Concat(deletion.Layers.Select(digest => CacheKeys.Blob(repository, Digest.Parse(digest))));
+            foreach (var key in keys)
+            {
+                await cache.InvalidateAsync(key);
+            }
+        }
+
+        return deletion;
+    }
+
     public Task<Page<string>?> ListTagsAsync(RepositoryPath repository, int? limit, string? last, CancellationToken cancellationToken) =>
         inner.ListTagsAsync(repository, limit, last, cancellationToken);
 

@@ -39,4 +39,7 @@ public sealed record UploadStatus(string Id, RepositoryPath Repository, long Siz
 /// <summary>What a manifest delete removed: the manifest itself (by digest) and the tags that pointed at it.</summary>
 public sealed record ManifestDeletion(ManifestDescriptor? Manifest, IReadOnlyList<string> Tags);
 
+/// <summary>What a repository delete removed: manifest digests, tags and the digests of the layers it linked.</summary>
+public sealed record RepositoryDeletion(IReadOnlyList<string> Manifests, IReadOnlyList<string> Tags, IReadOnlyList<string> Layers);
+
 public sealed record Page<T>(IReadOnlyList<T> Items, string? Last);

@@ -129,6 +129,58 @@ internal sealed class StorageManifestStore(IStorageDriverFactory storage, IBlobS
         return new ManifestDeletion(manifest, removedTags);
     }
 
+    public async Task<RepositoryDeletion?> DeleteRepositoryAsync(RepositoryPath repository, CancellationToken cancellationToken)
+    {
+        var driver = storage.ForRegistry(repository.Registry);
+        var holds = false;
+        await foreach (var child in driver.ListAsync(StoragePaths.Repository(repository.Name), cancellationToken))
+        {
+            holds |= child is StoragePaths.ManifestsDirectory or StoragePaths.LayersDirectory;
+        }
+
+        if (!holds)
+        {
+            return null;
+        }
+
+        var tags = new List<string>();
+        await foreach (var tag in driver.ListAsync(StoragePaths.Tags(repository.Name), cancellationToken))
+        {
+            if (OciGrammar.IsTag(tag))
+            {
+                tags.Add(tag);
+            }
+        }
+
+        var manifests = await DigestsUnderAsync(driver, algorithm => StoragePaths.ManifestRevisions(repository.Name, algorithm), cancellationToken);
+        var layers = await DigestsUnderAsync(driver, algorithm => StoragePaths.LayerLinks(repository.Name, algorithm), cancellationToken);
+        foreach (var prefix in StoragePaths.RepositoryOwnData(repository.Name))
+        {
+            await driver.DeletePrefixAsync(prefix, cancellationToken);
+        }
+
+        tags.Sort(StringComparer.Ordinal);
+        return new RepositoryDeletion(manifests, tags, layers);
+    }
+
+    private static async Task<List<string>> DigestsUnderAsync(IStorageDriver driver, Func<string, string> folder, CancellationToken cancellationToken)
+    {
+        var digests = new List<string>();
+        foreach (var algorithm in new[] { Digest.Sha256, Digest.Sha512 })
+        {
+            await foreach (var hex in driver.ListAsync(folder(algorithm), cancellationToken))
+            {
+                if (Digest.TryParse($"{algorithm}:{hex}", out var digest))
+                {
+                    digests.Add(digest.ToString());
+                }
+            }
+        }
+
+        digests.Sort(StringComparer.Ordinal);
+        return digests;
+    }
+
     public async Task<Page<string>?> ListTagsAsync(RepositoryPath repository, int? limit, string? last, CancellationToken cancellationToken)
     {
         var driver = storage.ForRegistry(repository.Registry);

@@ -47,6 +47,12 @@ public interface IManifestStore
     /// <summary>By digest: the manifest, its tags and its referrer link. By tag: the tag only. Null when nothing was there.</summary>
     Task<ManifestDeletion?> DeleteAsync(RepositoryPath repository, Reference reference, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Deletes the repository (ACR's repository delete): its manifests, tags, layer links and referrers; blobs stay in the
+    /// registry for other repositories until garbage collection. Null when the repository does not exist.
+    /// </summary>
+    Task<RepositoryDeletion?> DeleteRepositoryAsync(RepositoryPath repository, CancellationToken cancellationToken);
+
     /// <summary>Null when the repository does not exist.</summary>
     Task<Page<string>?> ListTagsAsync(RepositoryPath repository, int? limit, string? last, CancellationToken cancellationToken);
 

@@ -150,6 +150,28 @@ internal sealed class EventingManifestStore(
         return deletion;
     }
 
+    public async Task<RepositoryDeletion?> DeleteRepositoryAsync(RepositoryPath repository, CancellationToken cancellationToken)
+    {
+        var deletion = await inner.DeleteRepositoryAsync(repository, cancellationToken);
+        if (deletion is not null)
+        {
+            var origin = Origin();
+            await outbox.AddAsync(new RepositoryDeleted
+            {
+                EventId = Guid.NewGuid(),
+                Registry = repository.Registry,
+                Region = options.Value.Region,
+                Repository = repository.Name,
+                OccurredAt = origin.At,
+                Actor = origin.Actor,
+                Request = origin.Request,
+                Source = ThisInstance,
+            }, cancellationToken);
+        }
+
+        return deletion;
+    }
+
     private static bool IsHelmChart(ManifestDescriptor manifest) =>
         string.Equals(manifest.ArtifactType, MediaTypes.HelmChartConfig, StringComparison.Ordinal);
 
