@@ -33,6 +33,9 @@ internal sealed record WebhookBenchSettings
 
     public required int PushConcurrency { get; init; }
 
+    /// <summary>Pushes delivered before measuring, so the numbers are the steady state, not start-up (JIT, connections).</summary>
+    public int WarmupPushes { get; init; } = 10;
+
     public string RegistryName { get; init; } = "default";
 }
 
@@ -52,6 +55,7 @@ internal sealed class WebhookBenchmark(WebhookBenchSettings settings, TextWriter
 
     private readonly ConcurrentDictionary<int, long> _acknowledged = new();
     private readonly ConcurrentQueue<(int Push, long At)> _received = new();
+    private int _warmupReceived;
 
     public async Task<WebhookResult> RunAsync(string label, CancellationToken cancellationToken)
     {
@@ -80,6 +84,17 @@ internal sealed class WebhookBenchmark(WebhookBenchSettings settings, TextWriter
             var configDigest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(config));
             await client.PushBlobAsync(Repository, config, configDigest, cancellationToken);
 
+            for (var warm = 0; warm < settings.WarmupPushes; warm++)
+            {
+                await client.PutManifestAsync(Repository, string.Create(CultureInfo.InvariantCulture, $"w{warm}"), Manifest(run, $"w{warm}", configDigest, config.Length), cancellationToken);
+            }
+
+            var warmupDeadline = Stopwatch.StartNew();
+            while (Volatile.Read(ref _warmupReceived) < settings.WarmupPushes * settings.Subscribers && warmupDeadline.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+
             log.WriteLine($"webhooks: pushing {settings.Pushes} manifests {(settings.Rate > 0 ? $"at {settings.Rate}/s" : "as fast as acknowledged")}");
             var started = Stopwatch.GetTimestamp();
             var next = -1;
@@ -96,9 +111,8 @@ internal sealed class WebhookBenchmark(WebhookBenchSettings settings, TextWriter
                         }
                     }
 
-                    var manifest = Encoding.UTF8.GetBytes(
-                        $"{{\"schemaVersion\":2,\"mediaType\":\"{RegistryClient.OciManifest}\",\"config\":{{\"mediaType\":\"{RegistryClient.OciConfig}\",\"digest\":\"{configDigest}\",\"size\":{config.Length}}},\"layers\":[],\"annotations\":{{\"run\":\"{run}\",\"push\":\"{push}\"}}}}");
-                    await client.PutManifestAsync(Repository, string.Create(CultureInfo.InvariantCulture, $"p{push}"), manifest, cancellationToken);
+                    var tag = string.Create(CultureInfo.InvariantCulture, $"p{push}");
+                    await client.PutManifestAsync(Repository, tag, Manifest(run, tag, configDigest, config.Length), cancellationToken);
                     _acknowledged[push] = Stopwatch.GetTimestamp();
                 }
             }).ToList();
@@ -176,12 +190,19 @@ internal sealed class WebhookBenchmark(WebhookBenchSettings settings, TextWriter
             {
                 _received.Enqueue((push, at));
             }
+            else
+            {
+                Interlocked.Increment(ref _warmupReceived);
+            }
 
             return Results.Ok();
         });
         await app.StartAsync(cancellationToken);
         return app;
     }
+
+    private static byte[] Manifest(string run, string push, string configDigest, int configSize) => Encoding.UTF8.GetBytes(
+        $"{{\"schemaVersion\":2,\"mediaType\":\"{RegistryClient.OciManifest}\",\"config\":{{\"mediaType\":\"{RegistryClient.OciConfig}\",\"digest\":\"{configDigest}\",\"size\":{configSize}}},\"layers\":[],\"annotations\":{{\"run\":\"{run}\",\"push\":\"{push}\"}}}}");
 
     private static double Percentile(double[] sorted, double fraction) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Length) - 1, 0, sorted.Length - 1)];

@@ -52,6 +52,22 @@ public sealed class CachingTests
     }
 
     [Fact]
+    public async Task Repository_delete_invalidates_its_cached_tags_and_manifests()
+    {
+        var storage = new GatedManifestStore();
+        var store = new CachingManifestStore(storage, new MemoryRegistryCache(TimeProvider.System));
+        var pushed = await store.PutAsync(Repository, Reference.Parse("v1"), "A"u8.ToArray(), null, [], CancellationToken.None);
+        Assert.NotNull(await store.ResolveAsync(Repository, Reference.Parse("v1"), CancellationToken.None));
+        Assert.NotNull(await store.ResolveAsync(Repository, Reference.Parse(pushed.Digest), CancellationToken.None));
+
+        var deletion = await store.DeleteRepositoryAsync(Repository, CancellationToken.None);
+
+        Assert.Equal(["v1"], deletion?.Tags);
+        Assert.Null(await store.ResolveAsync(Repository, Reference.Parse("v1"), CancellationToken.None));
+        Assert.Null(await store.ResolveAsync(Repository, Reference.Parse(pushed.Digest), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Resolve_by_tag_is_cached_and_invalidated_by_a_push()
     {
         var storage = new GatedManifestStore();
@@ -137,6 +153,15 @@ public sealed class CachingTests
             var removed = _tags.TryRemove(reference.Tag!, out _);
             await HoldAsync($"delete:{reference.Tag}");
             return removed ? new ManifestDeletion(null, [reference.Tag!]) : null;
+        }
+
+        public Task<RepositoryDeletion?> DeleteRepositoryAsync(RepositoryPath repository, CancellationToken cancellationToken)
+        {
+            var tags = _tags.Keys.Order(StringComparer.Ordinal).ToList();
+            var manifests = _manifests.Keys.Order(StringComparer.Ordinal).ToList();
+            _tags.Clear();
+            _manifests.Clear();
+            return Task.FromResult<RepositoryDeletion?>(manifests.Count == 0 ? null : new RepositoryDeletion(manifests, tags, []));
         }
 
         public Task<Page<string>?> ListTagsAsync(RepositoryPath repository, int? limit, string? last, CancellationToken cancellationToken) =>

@@ -14,28 +14,48 @@ internal sealed class WebhookStore(IStorageDriverFactory storage, TimeProvider t
 {
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(2);
 
-    private readonly ConcurrentDictionary<string, (IReadOnlyList<WebhookRecord> Webhooks, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (Task<IReadOnlyList<WebhookRecord>> Load, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);
+    private readonly Lock _reloading = new();
 
-    public async Task<IReadOnlyList<WebhookRecord>> ListAsync(string registry, CancellationToken cancellationToken)
+    /// <summary>
+    /// The registry's webhooks, by name. Every delivery asks, so a reload is shared: one read of storage per registry
+    /// per <see cref="CacheLifetime"/>, however many deliveries are in flight.
+    /// </summary>
+    public Task<IReadOnlyList<WebhookRecord>> ListAsync(string registry, CancellationToken cancellationToken)
     {
-        if (_cache.TryGetValue(registry, out var cached) && cached.Expires > time.GetUtcNow())
+        var now = time.GetUtcNow();
+        if (_cache.TryGetValue(registry, out var cached) && cached.Expires > now && !cached.Load.IsFaulted)
         {
-            return cached.Webhooks;
+            return cached.Load.WaitAsync(cancellationToken);
         }
 
+        lock (_reloading)
+        {
+            if (!_cache.TryGetValue(registry, out cached) || cached.Expires <= now || cached.Load.IsFaulted)
+            {
+                cached = (LoadAsync(registry), now + CacheLifetime);
+                _cache[registry] = cached;
+            }
+        }
+
+        return cached.Load.WaitAsync(cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<WebhookRecord>> LoadAsync(string registry)
+    {
+        await Task.Yield();
         var driver = storage.ForRegistry(registry);
         var webhooks = new List<WebhookRecord>();
-        await foreach (var name in driver.ListAsync(StoragePaths.WebhooksRoot, cancellationToken))
+        await foreach (var name in driver.ListAsync(StoragePaths.WebhooksRoot, CancellationToken.None))
         {
             if (name.EndsWith(".json", StringComparison.Ordinal) && StoragePaths.IsWebhookName(name[..^5])
-                && await ReadAsync<WebhookRecord>(driver, StoragePaths.Webhook(name[..^5]), cancellationToken) is { } webhook)
+                && await ReadAsync<WebhookRecord>(driver, StoragePaths.Webhook(name[..^5]), CancellationToken.None) is { } webhook)
             {
                 webhooks.Add(webhook.Value);
             }
         }
 
         webhooks.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-        _cache[registry] = (webhooks, time.GetUtcNow() + CacheLifetime);
         return webhooks;
     }
 
