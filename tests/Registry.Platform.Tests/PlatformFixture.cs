@@ -45,6 +45,8 @@ public sealed class PlatformFixture : IAsyncLifetime
                 $"Infrastructure:DataDirectory={DataDirectory}",
                 $"Distribution:Replicas={DistributionReplicas}",
                 $"Parameters:registry-admin-password={AdminPassword}",
+                // The tests' webhook receiver listens on loopback, which outbound safety refuses by default.
+                "Webhooks:AllowPrivateNetworks=true",
             ]);
             appHost.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
@@ -53,6 +55,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             await _app.StartAsync(cancellation.Token);
             await _app.ResourceNotifications.WaitForResourceHealthyAsync("auth", cancellation.Token);
             await WaitForHealthyReplicasAsync("distribution", DistributionReplicas, cancellation.Token);
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync("webhooks", cancellation.Token);
             await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", cancellation.Token);
 
             using var client = _app.CreateHttpClient("gateway");
@@ -64,7 +67,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             if (ex is OperationCanceledException)
             {
                 throw new TimeoutException(
-                    $"the platform (auth, {DistributionReplicas} distribution replicas, gateway) was not healthy within {StartTimeout}; see the resource logs above", ex);
+                    $"the platform (auth, {DistributionReplicas} distribution replicas, webhooks, gateway) was not healthy within {StartTimeout}; see the resource logs above", ex);
             }
 
             throw;

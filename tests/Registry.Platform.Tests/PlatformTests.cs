@@ -250,6 +250,62 @@ public sealed partial class PlatformTests(PlatformFixture platform) : IClassFixt
     }
 
     /// <summary>GET of the token endpoint as docker does it: Basic admin credentials, <c>service</c> and one <c>scope</c>.</summary>
+    [Fact]
+    public async Task A_push_through_the_gateway_reaches_a_webhook_over_RabbitMQ_and_the_webhooks_API_is_served_through_the_gateway()
+    {
+        using var cancellation = new CancellationTokenSource(TestTimeout);
+        var cancellationToken = cancellation.Token;
+        await using var receiver = await Registry.Testing.WebhookReceiverProcess.StartAsync(Registry.Testing.WebhookReceiverProcess.DefaultDllPath);
+        using var client = platform.CreateGatewayClient();
+        var repository = $"platform/hooked{Guid.NewGuid():N}"[..30];
+        var webhook = "platform" + Guid.NewGuid().ToString("N")[..8];
+
+        // Management through the gateway: routed to the webhooks service, which has auth check the admin credentials.
+        using (var unauthenticated = await client.PutAsync(new Uri($"/api/registries/default/webhooks/{webhook}", UriKind.Relative), JsonBody(new { }), cancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, unauthenticated.StatusCode);
+        }
+
+        using (var create = new HttpRequestMessage(HttpMethod.Put, $"/api/registries/default/webhooks/{webhook}"))
+        {
+            create.Headers.Authorization = new AuthenticationHeaderValue(
+                "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{PlatformFixture.AdminUser}:{platform.AdminPassword}")));
+            create.Content = JsonBody(new { properties = new { serviceUri = receiver.UrlFor("/platform").ToString(), actions = new[] { "push" }, scope = $"{repository}:*" } });
+            using var created = await client.SendAsync(create, cancellationToken);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        using (var ping = await client.GetAsync(new Uri("/v2/", UriKind.Relative), cancellationToken))
+        {
+            var token = await GetTokenAsync(client, new Uri(ChallengeParameters(ping)["realm"]), $"repository:{repository}:pull,push", cancellationToken);
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        var config = Encoding.UTF8.GetBytes("""{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}""");
+        var layer = RandomNumberGenerator.GetBytes(1024);
+        var manifest = Manifest(
+            await PushBlobInChunksAsync(client, repository, config, cancellationToken), config.Length,
+            await PushBlobInChunksAsync(client, repository, layer, cancellationToken), layer.Length);
+        string digest;
+        using (var response = await PutManifestAsync(client, repository, "v1", manifest, cancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            digest = response.Headers.GetValues("Docker-Content-Digest").Single();
+        }
+
+        var delivered = Assert.Single(await receiver.WaitForRequestsAsync("/platform", 1, TimeSpan.FromSeconds(60)));
+        using var payload = JsonDocument.Parse(delivered.Body);
+        var target = payload.RootElement.GetProperty("target");
+        Assert.Equal("push", payload.RootElement.GetProperty("action").GetString());
+        Assert.Equal(digest, target.GetProperty("digest").GetString());
+        Assert.Equal(repository, target.GetProperty("repository").GetString());
+        Assert.Equal("v1", target.GetProperty("tag").GetString());
+        Assert.Equal(manifest.Length, target.GetProperty("size").GetInt64());
+        Assert.Equal(platform.GatewayAddress.Authority, payload.RootElement.GetProperty("request").GetProperty("host").GetString());
+    }
+
+    private static StringContent JsonBody(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
+
     private async Task<string> GetTokenAsync(HttpClient client, Uri realm, string scope, CancellationToken cancellationToken)
     {
         var address = new Uri(realm, $"?service={Uri.EscapeDataString(PlatformFixture.DefaultLoginServer)}&scope={Uri.EscapeDataString(scope)}");

@@ -41,7 +41,7 @@ public sealed class RegistryEventJsonTests
     public void Type_specific_fields_survive_a_round_trip()
     {
         var pushed = Assert.IsType<ManifestPushed>(RegistryEventJson.Deserialize(RegistryEventJson.Serialize(SampleEvents.Pushed())));
-        Assert.Equal(SampleEvents.Pushed() with { Request = pushed.Request, Source = pushed.Source }, pushed);
+        Assert.Equal(SampleEvents.Pushed(), pushed);
 
         var deleted = Assert.IsType<ManifestDeleted>(RegistryEventJson.Deserialize(RegistryEventJson.Serialize(SampleEvents.Deleted())));
         Assert.Equal(["v1", "latest"], deleted.Tags);

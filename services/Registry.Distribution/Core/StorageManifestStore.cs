@@ -99,8 +99,10 @@ internal sealed class StorageManifestStore(IStorageDriverFactory storage, IBlobS
         var driver = storage.ForRegistry(repository.Registry);
         if (reference.Tag is { } tag)
         {
+            // The manifest the tag pointed at stays; it is named so the tag's delete event carries its digest and media type.
+            var untagged = await ResolveAsync(repository, reference, cancellationToken);
             var deleted = await driver.DeleteAsync(StoragePaths.TagLink(repository.Name, tag), cancellationToken);
-            return deleted ? new ManifestDeletion(null, [tag]) : null;
+            return deleted ? new ManifestDeletion(untagged, [tag]) : null;
         }
 
         var digest = reference.Digest!.Value;

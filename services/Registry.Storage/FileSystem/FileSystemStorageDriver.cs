@@ -72,9 +72,8 @@ public sealed class FileSystemStorageDriver : IStorageDriver
     public async Task<string> WriteAsync(string path, ReadOnlyMemory<byte> content, StorageCondition condition = default, CancellationToken cancellationToken = default)
     {
         var full = Resolve(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = $"{full}.{Guid.NewGuid():N}{TempSuffix}";
-        await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+        await using (var stream = InFolder(temp, () => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous)))
         {
             await stream.WriteAsync(content, cancellationToken);
             if (_flushToDisk)
@@ -197,8 +196,11 @@ public sealed class FileSystemStorageDriver : IStorageDriver
             throw new StorageNotFoundException(source);
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-        File.Move(from, to, overwrite: true);
+        InFolder(to, () =>
+        {
+            File.Move(from, to, overwrite: true);
+            return true;
+        });
         return Task.CompletedTask;
     }
 
@@ -265,6 +267,29 @@ public sealed class FileSystemStorageDriver : IStorageDriver
     }
 
     private string Resolve(string path) => Path.Join(_root, StoragePathGuard.Check(path));
+
+    /// <summary>
+    /// Makes the folder of <paramref name="file"/>, then creates the file there with <paramref name="create"/>. A delete
+    /// of the folder's last other file removes the folder and its empty parents (<see cref="PruneEmptyDirectories"/>),
+    /// possibly in the middle of this: then both steps are taken again (a few times at most; once the file exists the
+    /// folder is no longer empty).
+    /// </summary>
+    private static T InFolder<T>(string file, Func<T> create)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                return create();
+            }
+            catch (IOException) when (attempt < 10)
+            {
+                // The folder (or a parent) went away meanwhile; .NET reports it as a missing folder or file, or as a
+                // file in the way when making a folder that was removed while being checked.
+            }
+        }
+    }
 
     private void PruneEmptyDirectories(string directory)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Registry.Security;
@@ -312,6 +313,12 @@ internal static class WebhooksApi
             if (value.Any(c => c is '\r' or '\n' or '\0'))
             {
                 throw ManagementException.Invalid($"custom header '{header}' has a line break or NUL in its value");
+            }
+
+            // The dispatcher sets it as the body's media type: a value that does not parse would fail every attempt unrecorded.
+            if (string.Equals(header, "Content-Type", StringComparison.OrdinalIgnoreCase) && !MediaTypeHeaderValue.TryParse(value, out _))
+            {
+                throw ManagementException.Invalid($"custom header '{header}' must be a media type (such as application/json), not '{value}'");
             }
         }
 

@@ -231,7 +231,16 @@ internal sealed partial class WebhookDispatcher(
 
         if (record.Action != WebhookActions.Ping && save)
         {
-            await UpdateHealthAsync(lane, record);
+            // The lane's workers may finish deliveries at the same moment: one health update at a time, so none is lost.
+            await lane.HealthGate.WaitAsync(CancellationToken.None);
+            try
+            {
+                await UpdateHealthAsync(lane, record);
+            }
+            finally
+            {
+                lane.HealthGate.Release();
+            }
         }
 
         work.Completion?.TrySetResult(record);
@@ -375,6 +384,8 @@ internal sealed partial class WebhookDispatcher(
         public string Webhook { get; } = webhook;
 
         public Channel<DeliveryWork> Queue { get; } = Channel.CreateUnbounded<DeliveryWork>();
+
+        public SemaphoreSlim HealthGate { get; } = new(1, 1);
 
         public int FinishedSinceTrim;
     }
