@@ -36,7 +36,10 @@ public sealed record ManifestDescriptor
 
 public sealed record UploadStatus(string Id, RepositoryPath Repository, long Size);
 
-/// <summary>What a manifest delete removed: the manifest itself (by digest) and the tags that pointed at it.</summary>
+/// <summary>
+/// What a manifest delete removed. By digest: the manifest and the tags that pointed at it.
+/// By tag: the one tag, with the manifest it pointed at (which stays stored).
+/// </summary>
 public sealed record ManifestDeletion(ManifestDescriptor? Manifest, IReadOnlyList<string> Tags);
 
 /// <summary>What a repository delete removed: manifest digests, tags and the digests of the layers it linked.</summary>

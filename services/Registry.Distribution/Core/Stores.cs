@@ -44,7 +44,7 @@ public interface IManifestStore
 
     Task<ManifestDescriptor> PutAsync(RepositoryPath repository, Reference reference, ReadOnlyMemory<byte> content, string? contentType, IReadOnlyList<string> extraTags, CancellationToken cancellationToken);
 
-    /// <summary>By digest: the manifest, its tags and its referrer link. By tag: the tag only. Null when nothing was there.</summary>
+    /// <summary>By digest: removes the manifest, its tags and its referrer link. By tag: removes the tag only, and names the manifest it pointed at. Null when nothing was there.</summary>
     Task<ManifestDeletion?> DeleteAsync(RepositoryPath repository, Reference reference, CancellationToken cancellationToken);
 
     /// <summary>
