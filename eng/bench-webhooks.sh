@@ -53,7 +53,7 @@ else
   env HOME="$RABBIT_DIR" RABBITMQ_NODENAME="bench$amqp@localhost" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$amqp" \
     RABBITMQ_DIST_PORT="$dist_port" RABBITMQ_MNESIA_BASE="$RABBIT_DIR/mnesia" RABBITMQ_LOG_BASE="$RABBIT_DIR/log" \
     RABBITMQ_PID_FILE="$RABBIT_DIR/rabbit.pid" RABBITMQ_ENABLED_PLUGINS_FILE="$RABBIT_DIR/enabled_plugins" ERL_EPMD_PORT="$epmd" \
-    ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+    ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none" \
     /usr/lib/rabbitmq/bin/rabbitmq-server >"$OUT/rabbitmq.log" 2>&1 & pids+=($!)
   wait_port "$amqp"
   auth=$((BASE_PORT + 1)); distribution=$((BASE_PORT + 2)); webhooks=$((BASE_PORT + 3)); gateway="$BASE_PORT"

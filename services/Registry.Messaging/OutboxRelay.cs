@@ -153,7 +153,16 @@ public sealed partial class OutboxRelay(
         }
 
         Interlocked.Exchange(ref _busDownUntilTicks, 0);
-        await storage.ForPlatform().DeleteAsync(entry.Path, CancellationToken.None);
+        try
+        {
+            await storage.ForPlatform().DeleteAsync(entry.Path, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // Published but still stored: the sweep publishes it again and consumers drop the duplicate by event id.
+            LogDeleteFailed(logger, entry.Path, ex);
+        }
+
         LogPublished(logger, registryEvent.EventId, registryEvent.GetType().Name);
         return true;
     }
@@ -166,6 +175,9 @@ public sealed partial class OutboxRelay(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Outbox entry {Path} cannot be read and is left in place")]
     private static partial void LogUnreadableEntry(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox entry {Path} was published but could not be deleted; the sweep publishes it again")]
+    private static partial void LogDeleteFailed(ILogger logger, string path, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox sweep failed; trying again at the next interval")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);

@@ -212,8 +212,16 @@ public sealed class FileSystemStorageDriver : IStorageDriver
             return Task.FromResult(false);
         }
 
-        File.Delete(full);
-        File.Delete(full + LockSuffix);
+        try
+        {
+            File.Delete(full);
+            File.Delete(full + LockSuffix);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // A concurrent delete removed the file and pruned its emptied folder: it is gone either way.
+        }
+
         PruneEmptyDirectories(Path.GetDirectoryName(full)!);
         return Task.FromResult(true);
     }
