@@ -41,6 +41,17 @@ var webhooks = builder.AddProject<Projects.Registry_Webhooks>("webhooks")
     .WithReference(auth).WaitFor(auth)
     .WithHttpHealthCheck("/health");
 
+// Image import today; geo-replication next. Sources on private networks are refused unless Import:AllowPrivateNetworks.
+var replication = builder.AddProject<Projects.Registry_Replication>("replication")
+    .WithReplicas(builder.Configuration.GetValue("Replication:Replicas", 1))
+    .WithEnvironment("Storage__Driver", "AzureBlob")
+    .WithEnvironment("Import__AllowPrivateNetworks", builder.Configuration.GetValue("Import:AllowPrivateNetworks", false) ? "true" : "false")
+    .WithReference(infrastructure.Blobs).WaitFor(infrastructure.Blobs)
+    .WithReference(infrastructure.Cache).WaitFor(infrastructure.Cache)
+    .WithReference(infrastructure.Messaging)
+    .WithReference(auth).WaitFor(auth)
+    .WithHttpHealthCheck("/health");
+
 Console.WriteLine(
     $"Registry: clients use the gateway at http://localhost:5100 — docker login localhost:5100 -u {adminUsername} " +
     "(password: dashboard → Parameters → registry-admin-password, or `dotnet user-secrets list --project AppHost`)");
@@ -49,6 +60,7 @@ builder.AddProject<Projects.Registry_Gateway>("gateway")
     .WithReference(distribution).WaitFor(distribution)
     .WithReference(auth).WaitFor(auth)
     .WithReference(webhooks).WaitFor(webhooks)
+    .WithReference(replication).WaitFor(replication)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Registry.Distribution.Apis;
 using Registry.Distribution.Caching;
 using Registry.Distribution.Core;
@@ -14,21 +15,37 @@ public static class DistributionExtensions
     public const string CacheConnectionName = "cache";
 
     /// <summary>
-    /// Registers the distribution service: storage, the core stores, the cache decorators around them (Redis when
-    /// <c>ConnectionStrings:cache</c> is set, else in process) and the event decorator with its outbox. The host adds
-    /// the bus (<see cref="MessagingExtensions.AddRegistryBus"/>) once every service is added.
+    /// Registers the distribution service: its stores (<see cref="AddDistributionStores"/>), token checks for <c>/v2</c>
+    /// and the upload hash cache. The host adds the bus (<see cref="MessagingExtensions.AddRegistryBus"/>) once every
+    /// service is added.
     /// </summary>
     public static IHostApplicationBuilder AddDistribution(this IHostApplicationBuilder builder)
     {
+        builder.AddDistributionStores();
+        builder.AddRegistrySecurity();
+        builder.Services.AddSingleton<V2Access>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The content stores as every writer of registry content uses them (distribution, import, replication): storage,
+    /// the core stores, the cache decorators around them (Redis when <c>ConnectionStrings:cache</c> is set, else in
+    /// process) and the event decorator with its outbox. Composing it twice into one host registers it once.
+    /// </summary>
+    public static IHostApplicationBuilder AddDistributionStores(this IHostApplicationBuilder builder)
+    {
+        if (builder.Services.Any(service => service.ServiceType == typeof(IManifestStore)))
+        {
+            return builder;
+        }
+
         builder.Services.AddOptions<DistributionOptions>()
             .Bind(builder.Configuration.GetSection(DistributionOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
         builder.AddRegistryStorage();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.AddRegistrySecurity();
-        builder.Services.AddSingleton<V2Access>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<UploadHashCache>();
 
         if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(CacheConnectionName)))

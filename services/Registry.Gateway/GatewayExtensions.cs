@@ -8,9 +8,11 @@ public static class GatewayExtensions
     public const string DistributionCluster = "distribution";
     public const string AuthCluster = "auth";
     public const string WebhooksCluster = "webhooks";
+    public const string ReplicationCluster = "replication";
 
     /// <summary>
-    /// The front door: YARP routes <c>/v2</c> to distribution, <c>/api/registries/{registry}/webhooks</c> to webhooks and
+    /// The front door: YARP routes <c>/v2</c> to distribution, <c>/api/registries/{registry}/webhooks</c> to webhooks,
+    /// <c>/api/registries/{registry}/import</c> to replication and
     /// <c>/oauth2</c>, the rest of <c>/api</c> to auth, resolving service
     /// names (and every replica behind one) through service discovery. Bodies stream both ways; <c>/v2</c> has no body limit.
     /// </summary>
@@ -62,6 +64,14 @@ public static class GatewayExtensions
         },
         new()
         {
+            RouteId = "import",
+            ClusterId = ReplicationCluster,
+            Match = new RouteMatch { Path = "/api/registries/{registry}/import/{**rest}" },
+            Order = -1,
+            MaxRequestBodySize = options.MaxApiRequestBytes,
+        },
+        new()
+        {
             RouteId = "api",
             ClusterId = AuthCluster,
             Match = new RouteMatch { Path = "/api/{**rest}" },
@@ -74,6 +84,7 @@ public static class GatewayExtensions
         Cluster(DistributionCluster, options.DistributionAddress, options.ActivityTimeout),
         Cluster(AuthCluster, options.AuthAddress, TimeSpan.FromSeconds(100)),
         Cluster(WebhooksCluster, options.WebhooksAddress, TimeSpan.FromSeconds(100)),
+        Cluster(ReplicationCluster, options.ReplicationAddress, TimeSpan.FromSeconds(100)),
     ];
 
     private static ClusterConfig Cluster(string id, Uri address, TimeSpan activityTimeout) => new()

@@ -16,6 +16,9 @@ public sealed class GatewayOptions
     [Required]
     public Uri WebhooksAddress { get; set; } = new("http://webhooks");
 
+    [Required]
+    public Uri ReplicationAddress { get; set; } = new("http://replication");
+
     /// <summary>How long a proxied request may go without a byte moving (a slow multi-GB layer upload must not be cut).</summary>
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan ActivityTimeout { get; set; } = TimeSpan.FromMinutes(15);

@@ -4,6 +4,7 @@ using Registry.Distribution.Apis;
 using Registry.Messaging;
 using Registry.Security;
 using Registry.Storage;
+using Registry.Replication;
 using Registry.Webhooks;
 
 namespace Registry.Standalone;
@@ -45,6 +46,7 @@ public static class StandaloneExtensions
         builder.AddAuth();
         builder.AddDistribution();
         builder.AddWebhooks();
+        builder.AddReplication();
         builder.AddRegistryBus();
         return builder;
     }
@@ -57,6 +59,7 @@ public static class StandaloneExtensions
         app.MapAuth();
         app.MapDistributionApi();
         app.MapWebhooks();
+        app.MapReplication();
         return app;
     }
 }

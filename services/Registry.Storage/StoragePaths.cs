@@ -87,6 +87,9 @@ public static class StoragePaths
     /// <summary>Platform partition: deliveries not yet finished (delivered or given up), by batch (one event's fan-out, a ping, a redelivery).</summary>
     public const string PendingDeliveriesRoot = "webhooks/pending";
 
+    /// <summary>An import operation of a registry (registry partition): its request, status and progress.</summary>
+    public static string ImportOperation(Guid operationId) => $"imports/{operationId:N}.json";
+
     public static string PendingDeliveries(Guid batchId) => $"{PendingDeliveriesRoot}/{batchId:N}.json";
 
     /// <summary>ACR's rule for webhook names: 5 to 50 ASCII letters and digits.</summary>

@@ -41,7 +41,7 @@ public static class WebhooksExtensions
             })
             .ConfigurePrimaryHttpMessageHandler(services =>
             {
-                var guard = new OutboundGuard(services.GetRequiredService<IOptions<WebhooksOptions>>().Value.AllowPrivateNetworks);
+                var guard = new OutboundGuard(services.GetRequiredService<IOptions<WebhooksOptions>>().Value.AllowPrivateNetworks, WebhooksOptions.AllowPrivateNetworksSetting, "deliveries");
                 return new SocketsHttpHandler
                 {
                     ConnectCallback = guard.ConnectAsync,

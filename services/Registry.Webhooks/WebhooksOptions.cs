@@ -7,6 +7,8 @@ public sealed class WebhooksOptions
 {
     public const string SectionName = "Webhooks";
 
+    public const string AllowPrivateNetworksSetting = SectionName + ":" + nameof(AllowPrivateNetworks);
+
     /// <summary>
     /// Deliveries to loopback, link-local and private addresses are refused unless this is set: a webhook must not become
     /// a way into the operator's own network (SSRF). Local development and the tests set it.

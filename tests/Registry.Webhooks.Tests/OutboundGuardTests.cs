@@ -1,3 +1,4 @@
+using Registry.Security;
 using System.Net;
 using Registry.Webhooks.Delivery;
 
@@ -46,12 +47,12 @@ public sealed class OutboundGuardTests
     [Fact]
     public void Refusal_names_the_address_and_range_unless_private_networks_are_allowed()
     {
-        var strict = new OutboundGuard(allowPrivateNetworks: false);
+        var strict = new OutboundGuard(allowPrivateNetworks: false, "Webhooks:AllowPrivateNetworks");
         Assert.Equal("127.0.0.1 is a loopback address", strict.Refusal(IPAddress.Loopback));
         Assert.Equal("10.1.2.3 is a private address", strict.Refusal(IPAddress.Parse("10.1.2.3")));
         Assert.Null(strict.Refusal(IPAddress.Parse("8.8.8.8")));
 
-        var open = new OutboundGuard(allowPrivateNetworks: true);
+        var open = new OutboundGuard(allowPrivateNetworks: true, "Webhooks:AllowPrivateNetworks");
         Assert.Null(open.Refusal(IPAddress.Loopback));
         Assert.Null(open.Refusal(IPAddress.Parse("192.168.0.1")));
     }

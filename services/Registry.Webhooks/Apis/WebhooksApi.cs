@@ -268,7 +268,7 @@ internal static class WebhooksApi
             throw ManagementException.Invalid($"'serviceUri' must be an absolute http or https URI, not '{webhook.ServiceUri}'");
         }
 
-        if (IPAddress.TryParse(uri.IdnHost, out var address) && new OutboundGuard(options.AllowPrivateNetworks).Refusal(address) is { } refusal)
+        if (IPAddress.TryParse(uri.IdnHost, out var address) && new OutboundGuard(options.AllowPrivateNetworks, WebhooksOptions.AllowPrivateNetworksSetting).Refusal(address) is { } refusal)
         {
             throw ManagementException.Invalid($"'serviceUri' is refused: {refusal}; deliveries to internal addresses are not allowed (Webhooks:AllowPrivateNetworks)");
         }

@@ -1,14 +1,15 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Registry.Webhooks.Delivery;
+namespace Registry.Security;
 
 /// <summary>
-/// Outbound safety for deliveries: a webhook may not reach loopback, link-local, private or otherwise internal
-/// addresses unless the operator allows it. The check runs when each connection is made (after DNS, for redirects too),
-/// so neither a DNS name pointing inwards nor a redirect gets around it.
+/// Outbound safety for requests the platform makes on a user's behalf (webhook deliveries, imports): they may not reach
+/// loopback, link-local, private or otherwise internal addresses unless the operator allows it. The check runs when each
+/// connection is made (after DNS, for redirects too), so neither a DNS name pointing inwards nor a redirect gets around it.
+/// Use <see cref="ConnectAsync"/> as <see cref="SocketsHttpHandler.ConnectCallback"/>.
 /// </summary>
-internal sealed class OutboundGuard(bool allowPrivateNetworks)
+public sealed class OutboundGuard(bool allowPrivateNetworks, string allowSetting, string what = "connections")
 {
     /// <summary>Null when <paramref name="address"/> may be reached; else why not.</summary>
     public string? Refusal(IPAddress address)
@@ -19,6 +20,7 @@ internal sealed class OutboundGuard(bool allowPrivateNetworks)
 
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var host = context.DnsEndPoint.Host;
         var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
         var allowed = addresses.Where(address => Refusal(address) is null).ToList();
@@ -26,7 +28,7 @@ internal sealed class OutboundGuard(bool allowPrivateNetworks)
         {
             throw new OutboundRefusedException(addresses.Length == 0
                 ? $"'{host}' does not resolve to any address"
-                : $"deliveries to '{host}' are refused: {Refusal(addresses[0])} (set Webhooks:AllowPrivateNetworks to allow internal addresses)");
+                : $"{what} to '{host}' are refused: {Refusal(addresses[0])} (set {allowSetting} to allow internal addresses)");
         }
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -43,7 +45,7 @@ internal sealed class OutboundGuard(bool allowPrivateNetworks)
     }
 
     /// <summary>The internal range <paramref name="address"/> falls in, or null for a public address.</summary>
-    internal static string? InternalRange(IPAddress address)
+    public static string? InternalRange(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)
         {
@@ -82,5 +84,5 @@ internal sealed class OutboundGuard(bool allowPrivateNetworks)
     }
 }
 
-/// <summary>A delivery outbound safety refused: not retried, the reason goes into the history.</summary>
-internal sealed class OutboundRefusedException(string message) : Exception(message);
+/// <summary>A connection outbound safety refused: final, not worth retrying.</summary>
+public sealed class OutboundRefusedException(string message) : Exception(message);

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Registry.Distribution;
+using Registry.Replication.Apis;
+using Registry.Replication.Import;
+using Registry.Security;
+
+namespace Registry.Replication;
+
+public static class ReplicationExtensions
+{
+    /// <summary>
+    /// Registers the replication service: today image import (<c>/api/registries/{registry}/import</c>), writing through
+    /// the same content stores as distribution. The host adds the bus (events of imported manifests) once every service is added.
+    /// </summary>
+    public static IHostApplicationBuilder AddReplication(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ImportOptions>()
+            .Bind(builder.Configuration.GetSection(ImportOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.AddDistributionStores();
+        builder.AddRegistrySecurity();
+        builder.Services.AddSingleton<ImportOperationStore>();
+        builder.Services.AddSingleton<Importer>();
+
+        // Blob bodies stream for as long as they take (each request's headers have Import:RequestTimeout); a retrying
+        // resilience handler would replay requests whose bodies were half consumed.
+#pragma warning disable EXTEXP0001
+        builder.Services.AddHttpClient(Importer.HttpClientName, client =>
+            {
+                client.Timeout = Timeout.InfiniteTimeSpan;
+                client.DefaultRequestHeaders.UserAgent.ParseAdd("Registry-Import/1.0");
+            })
+            .ConfigurePrimaryHttpMessageHandler(services =>
+            {
+                var guard = new OutboundGuard(services.GetRequiredService<IOptions<ImportOptions>>().Value.AllowPrivateNetworks, ImportOptions.AllowPrivateNetworksSetting, "imports");
+                return new SocketsHttpHandler
+                {
+                    ConnectCallback = guard.ConnectAsync,
+                    AllowAutoRedirect = true, // blob GETs are often redirected to storage; Authorization is not forwarded
+                    MaxAutomaticRedirections = 5,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                    UseCookies = false,
+                };
+            })
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapReplication(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapImportApi();
+        return endpoints;
+    }
+}
