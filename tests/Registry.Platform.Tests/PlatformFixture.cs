@@ -47,6 +47,8 @@ public sealed class PlatformFixture : IAsyncLifetime
                 $"Parameters:registry-admin-password={AdminPassword}",
                 // The tests' webhook receiver listens on loopback, which outbound safety refuses by default.
                 "Webhooks:AllowPrivateNetworks=true",
+                // The import test's source is this platform's own gateway, on loopback.
+                "Import:AllowPrivateNetworks=true",
             ]);
             appHost.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
@@ -56,6 +58,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             await _app.ResourceNotifications.WaitForResourceHealthyAsync("auth", cancellation.Token);
             await WaitForHealthyReplicasAsync("distribution", DistributionReplicas, cancellation.Token);
             await _app.ResourceNotifications.WaitForResourceHealthyAsync("webhooks", cancellation.Token);
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync("replication", cancellation.Token);
             await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", cancellation.Token);
 
             using var client = _app.CreateHttpClient("gateway");
@@ -67,7 +70,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             if (ex is OperationCanceledException)
             {
                 throw new TimeoutException(
-                    $"the platform (auth, {DistributionReplicas} distribution replicas, webhooks, gateway) was not healthy within {StartTimeout}; see the resource logs above", ex);
+                    $"the platform (auth, {DistributionReplicas} distribution replicas, webhooks, replication, gateway) was not healthy within {StartTimeout}; see the resource logs above", ex);
             }
 
             throw;

@@ -304,6 +304,85 @@ public sealed partial class PlatformTests(PlatformFixture platform) : IClassFixt
         Assert.Equal(platform.GatewayAddress.Authority, payload.RootElement.GetProperty("request").GetProperty("host").GetString());
     }
 
+    [Fact]
+    public async Task An_image_imported_through_the_gateway_from_the_platform_itself_lands_under_the_target_tag()
+    {
+        using var cancellation = new CancellationTokenSource(TestTimeout);
+        var cancellationToken = cancellation.Token;
+        using var client = platform.CreateGatewayClient();
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        var source = $"platform/import-source{suffix}";
+        var target = $"platform/import-target{suffix}";
+        using (var ping = await client.GetAsync(new Uri("/v2/", UriKind.Relative), cancellationToken))
+        {
+            var token = await GetTokenAsync(client, new Uri(ChallengeParameters(ping)["realm"]), $"repository:{source}:pull,push", cancellationToken);
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        var config = Encoding.UTF8.GetBytes("""{"architecture":"arm64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}""");
+        var layer = RandomNumberGenerator.GetBytes(2048);
+        var manifest = Manifest(
+            await PushBlobInChunksAsync(client, source, config, cancellationToken), config.Length,
+            await PushBlobInChunksAsync(client, source, layer, cancellationToken), layer.Length);
+        string digest;
+        using (var response = await PutManifestAsync(client, source, "v1", manifest, cancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            digest = response.Headers.GetValues("Docker-Content-Digest").Single();
+        }
+
+        // The replication service pulls from the gateway with the admin's credentials (Docker token auth) and writes to Azure Blob storage.
+        var admin = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{PlatformFixture.AdminUser}:{platform.AdminPassword}")));
+        Uri operationAddress;
+        using (var import = new HttpRequestMessage(HttpMethod.Post, "/api/registries/default/import"))
+        {
+            import.Headers.Authorization = admin;
+            import.Content = JsonBody(new
+            {
+                source = new { registryUri = platform.GatewayAddress.GetLeftPart(UriPartial.Authority), sourceImage = $"{source}:v1", credentials = new { username = PlatformFixture.AdminUser, password = platform.AdminPassword } },
+                targetTags = new[] { $"{target}:imported" },
+            });
+            using var accepted = await client.SendAsync(import, cancellationToken);
+            var body = await accepted.Content.ReadAsStringAsync(cancellationToken);
+            Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, $"import answered {(int)accepted.StatusCode}: {body}");
+            operationAddress = accepted.Headers.Location!;
+            using var operation = JsonDocument.Parse(body);
+            Assert.Equal(digest, operation.RootElement.GetProperty("digest").GetString());
+        }
+
+        JsonElement finished;
+        while (true)
+        {
+            using var poll = new HttpRequestMessage(HttpMethod.Get, operationAddress);
+            poll.Headers.Authorization = admin;
+            using var response = await client.SendAsync(poll, cancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var operation = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            if (operation.RootElement.GetProperty("status").GetString() != "Running")
+            {
+                finished = operation.RootElement.Clone();
+                break;
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+
+        Assert.True(finished.GetProperty("status").GetString() == "Succeeded", finished.ToString());
+        Assert.Equal(2, finished.GetProperty("progress").GetProperty("blobsExisting").GetInt32()); // same registry: linked, not copied
+        client.DefaultRequestHeaders.Authorization = null;
+        using (var ping = await client.GetAsync(new Uri("/v2/", UriKind.Relative), cancellationToken))
+        {
+            var token = await GetTokenAsync(client, new Uri(ChallengeParameters(ping)["realm"]), $"repository:{target}:pull", cancellationToken);
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var head = new HttpRequestMessage(HttpMethod.Head, $"/v2/{target}/manifests/imported");
+        head.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+        using var headed = await client.SendAsync(head, cancellationToken);
+        Assert.Equal(HttpStatusCode.OK, headed.StatusCode);
+        Assert.Equal(digest, headed.Headers.GetValues("Docker-Content-Digest").Single());
+    }
+
     private static StringContent JsonBody(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
 
     private async Task<string> GetTokenAsync(HttpClient client, Uri realm, string scope, CancellationToken cancellationToken)
