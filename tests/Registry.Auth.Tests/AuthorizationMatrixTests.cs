@@ -64,6 +64,40 @@ public sealed class AuthorizationMatrixTests(AuthFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task Deleting_a_whole_repository_needs_delete_on_it_and_a_push_token_changes_nothing()
+    {
+        var seeded = await Probe.SeedAsync(_default, RegistryClient.NewRepository());
+        var (appId, password) = await _default.CreateServicePrincipalAsync();
+        await _default.AssignRoleAsync(appId, "AcrPush", $"repositories/{seeded.Name}");
+        var pushToken = await _default.TokenAsync(appId, password, $"repository:{seeded.Name}:pull,push,delete");
+
+        using (var refused = await _default.SendAsync(HttpMethod.Delete, $"/acr/v1/{seeded.Name}", pushToken))
+        {
+            await Expect.DeniedAsync(refused, $"repository:{seeded.Name}:delete");
+        }
+
+        using (var anonymous = await _default.SendAsync(HttpMethod.Delete, $"/acr/v1/{seeded.Name}", token: null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        var pullToken = await _default.AdminTokenAsync($"repository:{seeded.Name}:pull");
+        using (var stillThere = await _default.SendAsync(HttpMethod.Get, $"/v2/{seeded.Name}/tags/list", pullToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, stillThere.StatusCode);
+        }
+
+        var deleteToken = await _default.AdminTokenAsync($"repository:{seeded.Name}:delete");
+        using (var deleted = await _default.SendAsync(HttpMethod.Delete, $"/acr/v1/{seeded.Name}", deleteToken))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, deleted.StatusCode);
+        }
+
+        using var gone = await _default.SendAsync(HttpMethod.Get, $"/v2/{seeded.Name}/tags/list", pullToken);
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
     public async Task A_token_whose_scope_map_covers_team_a_pushes_and_pulls_there_and_nowhere_else()
     {
         var teamA = await Probe.SeedAsync(_default, RegistryClient.NewRepository("team-a"));

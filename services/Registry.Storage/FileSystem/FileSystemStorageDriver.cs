@@ -119,18 +119,25 @@ public sealed class FileSystemStorageDriver : IStorageDriver
             throw new StoragePreconditionFailedException(path);
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-
         // Check-then-write under the path's lock file, so two appenders at the same offset cannot both pass the check.
         // Waiting long is pointless: whoever holds the lock is moving the offset on.
         IDisposable appendLock;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            appendLock = await AcquireLockAsync(full, cancellationToken, maxAttempts: 50);
-        }
-        catch (IOException)
-        {
-            throw new StoragePreconditionFailedException(path);
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                appendLock = await AcquireLockAsync(full, cancellationToken, maxAttempts: 50);
+                break;
+            }
+            catch (DirectoryNotFoundException) when (attempt < 10)
+            {
+                // The folder was pruned by a delete of its last entry between creating it and locking: make it again.
+            }
+            catch (IOException)
+            {
+                throw new StoragePreconditionFailedException(path);
+            }
         }
 
         using (appendLock)
@@ -354,7 +361,7 @@ public sealed class FileSystemStorageDriver : IStorageDriver
             {
                 return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
             }
-            catch (IOException) when (attempt < maxAttempts)
+            catch (IOException ex) when (ex is not DirectoryNotFoundException && attempt < maxAttempts)
             {
                 await Task.Delay(attempt < 10 ? 1 : 5, cancellationToken);
             }
