@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Registry.Vulnerabilities.Osv;
 
-/// <summary>One advisory in the OSV schema (1.x), as osv.dev and the distributions publish them.</summary>
+/// <summary>One advisory in the OSV schema (1.x), as osv.dev and the distributions publish them. A list given as JSON <c>null</c> reads as empty.</summary>
 public sealed record OsvAdvisory
 {
     [JsonPropertyName("schema_version")]
@@ -23,13 +23,19 @@ public sealed record OsvAdvisory
     public DateTimeOffset? Withdrawn { get; init; }
 
     [JsonPropertyName("aliases")]
-    public IReadOnlyList<string> Aliases { get; init; } = [];
+    public IReadOnlyList<string> Aliases { get => _aliases; init => _aliases = value ?? []; }
+
+    private readonly IReadOnlyList<string> _aliases = [];
 
     [JsonPropertyName("upstream")]
-    public IReadOnlyList<string> Upstream { get; init; } = [];
+    public IReadOnlyList<string> Upstream { get => _upstream; init => _upstream = value ?? []; }
+
+    private readonly IReadOnlyList<string> _upstream = [];
 
     [JsonPropertyName("related")]
-    public IReadOnlyList<string> Related { get; init; } = [];
+    public IReadOnlyList<string> Related { get => _related; init => _related = value ?? []; }
+
+    private readonly IReadOnlyList<string> _related = [];
 
     [JsonPropertyName("summary")]
     public string? Summary { get; init; }
@@ -38,13 +44,19 @@ public sealed record OsvAdvisory
     public string? Details { get; init; }
 
     [JsonPropertyName("severity")]
-    public IReadOnlyList<OsvSeverity> Severity { get; init; } = [];
+    public IReadOnlyList<OsvSeverity> Severity { get => _severity; init => _severity = value ?? []; }
+
+    private readonly IReadOnlyList<OsvSeverity> _severity = [];
 
     [JsonPropertyName("affected")]
-    public IReadOnlyList<OsvAffected> Affected { get; init; } = [];
+    public IReadOnlyList<OsvAffected> Affected { get => _affected; init => _affected = value ?? []; }
+
+    private readonly IReadOnlyList<OsvAffected> _affected = [];
 
     [JsonPropertyName("references")]
-    public IReadOnlyList<OsvReference> References { get; init; } = [];
+    public IReadOnlyList<OsvReference> References { get => _references; init => _references = value ?? []; }
+
+    private readonly IReadOnlyList<OsvReference> _references = [];
 
     [JsonPropertyName("database_specific")]
     public JsonElement? DatabaseSpecific { get; init; }
@@ -67,13 +79,19 @@ public sealed record OsvAffected
     public OsvPackage? Package { get; init; }
 
     [JsonPropertyName("severity")]
-    public IReadOnlyList<OsvSeverity> Severity { get; init; } = [];
+    public IReadOnlyList<OsvSeverity> Severity { get => _severity; init => _severity = value ?? []; }
+
+    private readonly IReadOnlyList<OsvSeverity> _severity = [];
 
     [JsonPropertyName("ranges")]
-    public IReadOnlyList<OsvRange> Ranges { get; init; } = [];
+    public IReadOnlyList<OsvRange> Ranges { get => _ranges; init => _ranges = value ?? []; }
+
+    private readonly IReadOnlyList<OsvRange> _ranges = [];
 
     [JsonPropertyName("versions")]
-    public IReadOnlyList<string> Versions { get; init; } = [];
+    public IReadOnlyList<string> Versions { get => _versions; init => _versions = value ?? []; }
+
+    private readonly IReadOnlyList<string> _versions = [];
 
     [JsonPropertyName("ecosystem_specific")]
     public JsonElement? EcosystemSpecific { get; init; }
@@ -105,7 +123,9 @@ public sealed record OsvRange
     public string? Repo { get; init; }
 
     [JsonPropertyName("events")]
-    public IReadOnlyList<OsvEvent> Events { get; init; } = [];
+    public IReadOnlyList<OsvEvent> Events { get => _events; init => _events = value ?? []; }
+
+    private readonly IReadOnlyList<OsvEvent> _events = [];
 }
 
 /// <summary>Exactly one of the four is set.</summary>
@@ -139,10 +159,25 @@ public static class OsvJson
     public static OsvAdvisory Parse(ReadOnlySpan<byte> utf8Json) =>
         JsonSerializer.Deserialize(utf8Json, OsvJsonContext.Default.OsvAdvisory) ?? throw new JsonException("an OSV record is a JSON object, not null");
 
+    /// <summary>One record or a JSON array of records (as some feeds publish them).</summary>
+    /// <exception cref="JsonException">The text is neither.</exception>
+    public static IReadOnlyList<OsvAdvisory> ParseMany(ReadOnlySpan<byte> utf8Json)
+    {
+        var trimmed = utf8Json.TrimStart(" \t\r\n\uFEFF"u8);
+        if (trimmed.Length > 0 && trimmed[0] == (byte)'[')
+        {
+            var many = JsonSerializer.Deserialize(trimmed, OsvJsonContext.Default.ListOsvAdvisory) ?? throw new JsonException("an OSV array may not be null");
+            return many;
+        }
+
+        return [Parse(trimmed)];
+    }
+
     public static byte[] Serialize(OsvAdvisory advisory) =>
         JsonSerializer.SerializeToUtf8Bytes(advisory, OsvJsonContext.Default.OsvAdvisory);
 }
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, AllowTrailingCommas = true, ReadCommentHandling = JsonCommentHandling.Skip)]
 [JsonSerializable(typeof(OsvAdvisory))]
+[JsonSerializable(typeof(List<OsvAdvisory>))]
 internal sealed partial class OsvJsonContext : JsonSerializerContext;

@@ -27,6 +27,8 @@ public static class VersionOrderings
 
     public static IVersionOrdering Pep440 { get; } = new Pep440VersionOrdering();
 
+    public static IVersionOrdering Maven { get; } = new MavenVersionOrdering();
+
     /// <summary>The ordering for an OSV ecosystem (<c>Debian:12</c>, <c>Alpine:v3.18</c>, <c>npm</c>, …), or null for one not known here.</summary>
     public static IVersionOrdering? ForEcosystem(string? osvEcosystem)
     {
@@ -46,6 +48,7 @@ public static class VersionOrderings
             "nuget" => NuGet,
             "pypi" => Pep440,
             "go" => Go,
+            "maven" => Maven,
             _ => null,
         };
     }
