@@ -52,6 +52,16 @@ var replication = builder.AddProject<Projects.Registry_Replication>("replication
     .WithReference(auth).WaitFor(auth)
     .WithHttpHealthCheck("/health");
 
+// Scans every pushed image against the vulnerability database imported through /api/vulnerabilities/imports.
+var scanner = builder.AddProject<Projects.Registry_Scanner>("scanner")
+    .WithReplicas(builder.Configuration.GetValue("Scanner:Replicas", 1))
+    .WithEnvironment("Storage__Driver", "AzureBlob")
+    .WithReference(infrastructure.Blobs).WaitFor(infrastructure.Blobs)
+    .WithReference(infrastructure.Cache).WaitFor(infrastructure.Cache)
+    .WithReference(infrastructure.Messaging).WaitFor(infrastructure.Messaging)
+    .WithReference(auth).WaitFor(auth)
+    .WithHttpHealthCheck("/health");
+
 Console.WriteLine(
     $"Registry: clients use the gateway at http://localhost:5100 — docker login localhost:5100 -u {adminUsername} " +
     "(password: dashboard → Parameters → registry-admin-password, or `dotnet user-secrets list --project AppHost`)");
@@ -61,6 +71,7 @@ builder.AddProject<Projects.Registry_Gateway>("gateway")
     .WithReference(auth).WaitFor(auth)
     .WithReference(webhooks).WaitFor(webhooks)
     .WithReference(replication).WaitFor(replication)
+    .WithReference(scanner).WaitFor(scanner)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
 

@@ -218,3 +218,46 @@ public sealed record ChartDeleted : IRegistryEvent
 
     public SourceInfo? Source { get; init; }
 }
+
+/// <summary>
+/// An image (one platform's manifest) was scanned: its vulnerability totals by severity, the vulnerability database
+/// version used, and the digests of the SBOM and report attached to it as OCI referrers.
+/// </summary>
+public sealed record ScanCompleted : IRegistryEvent
+{
+    public required Guid EventId { get; init; }
+
+    public required string Registry { get; init; }
+
+    public required string Region { get; init; }
+
+    public required string Repository { get; init; }
+
+    public required string Digest { get; init; }
+
+    public required string MediaType { get; init; }
+
+    public required int Critical { get; init; }
+
+    public required int High { get; init; }
+
+    public required int Medium { get; init; }
+
+    public required int Low { get; init; }
+
+    public required int Unknown { get; init; }
+
+    public required string DatabaseVersion { get; init; }
+
+    public string? SbomDigest { get; init; }
+
+    public string? ReportDigest { get; init; }
+
+    public required DateTimeOffset OccurredAt { get; init; }
+
+    public string? Actor { get; init; }
+
+    public RequestInfo? Request { get; init; }
+
+    public SourceInfo? Source { get; init; }
+}

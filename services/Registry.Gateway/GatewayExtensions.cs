@@ -9,10 +9,12 @@ public static class GatewayExtensions
     public const string AuthCluster = "auth";
     public const string WebhooksCluster = "webhooks";
     public const string ReplicationCluster = "replication";
+    public const string ScannerCluster = "scanner";
 
     /// <summary>
     /// The front door: YARP routes <c>/v2</c> to distribution, <c>/api/registries/{registry}/webhooks</c> to webhooks,
-    /// <c>/api/registries/{registry}/import</c> to replication and
+    /// <c>/api/registries/{registry}/import</c> to replication, <c>/api/registries/{registry}/scans</c> and
+    /// <c>/api/vulnerabilities</c> to the scanner and
     /// <c>/oauth2</c>, the rest of <c>/api</c> to auth, resolving service
     /// names (and every replica behind one) through service discovery. Bodies stream both ways; <c>/v2</c> has no body limit.
     /// </summary>
@@ -72,6 +74,22 @@ public static class GatewayExtensions
         },
         new()
         {
+            RouteId = "scans",
+            ClusterId = ScannerCluster,
+            Match = new RouteMatch { Path = "/api/registries/{registry}/scans/{**rest}" },
+            Order = -1,
+            MaxRequestBodySize = options.MaxApiRequestBytes,
+        },
+        new()
+        {
+            RouteId = "vulnerabilities",
+            ClusterId = ScannerCluster,
+            Match = new RouteMatch { Path = "/api/vulnerabilities/{**rest}" },
+            Order = -1,
+            MaxRequestBodySize = options.MaxImportRequestBytes,
+        },
+        new()
+        {
             RouteId = "api",
             ClusterId = AuthCluster,
             Match = new RouteMatch { Path = "/api/{**rest}" },
@@ -85,6 +103,7 @@ public static class GatewayExtensions
         Cluster(AuthCluster, options.AuthAddress, TimeSpan.FromSeconds(100)),
         Cluster(WebhooksCluster, options.WebhooksAddress, TimeSpan.FromSeconds(100)),
         Cluster(ReplicationCluster, options.ReplicationAddress, TimeSpan.FromSeconds(100)),
+        Cluster(ScannerCluster, options.ScannerAddress, TimeSpan.FromMinutes(10)),
     ];
 
     private static ClusterConfig Cluster(string id, Uri address, TimeSpan activityTimeout) => new()

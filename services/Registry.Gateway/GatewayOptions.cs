@@ -19,6 +19,9 @@ public sealed class GatewayOptions
     [Required]
     public Uri ReplicationAddress { get; set; } = new("http://replication");
 
+    [Required]
+    public Uri ScannerAddress { get; set; } = new("http://scanner");
+
     /// <summary>How long a proxied request may go without a byte moving (a slow multi-GB layer upload must not be cut).</summary>
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan ActivityTimeout { get; set; } = TimeSpan.FromMinutes(15);
@@ -26,4 +29,8 @@ public sealed class GatewayOptions
     /// <summary>Largest request body outside <c>/v2</c> (management and token calls are small).</summary>
     [Range(1024, 1024 * 1024 * 1024)]
     public long MaxApiRequestBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest vulnerability database import (<c>/api/vulnerabilities/imports</c>: OSV zip archives are large).</summary>
+    [Range(1024, 16L * 1024 * 1024 * 1024)]
+    public long MaxImportRequestBytes { get; set; } = 2L * 1024 * 1024 * 1024;
 }

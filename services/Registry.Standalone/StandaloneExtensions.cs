@@ -5,6 +5,7 @@ using Registry.Messaging;
 using Registry.Security;
 using Registry.Storage;
 using Registry.Replication;
+using Registry.Scanner;
 using Registry.Webhooks;
 
 namespace Registry.Standalone;
@@ -47,6 +48,7 @@ public static class StandaloneExtensions
         builder.AddDistribution();
         builder.AddWebhooks();
         builder.AddReplication();
+        builder.AddScanner();
         builder.AddRegistryBus();
         return builder;
     }
@@ -60,6 +62,7 @@ public static class StandaloneExtensions
         app.MapDistributionApi();
         app.MapWebhooks();
         app.MapReplication();
+        app.MapScanner();
         return app;
     }
 }

@@ -87,6 +87,19 @@ public static class StoragePaths
     /// <summary>Platform partition: deliveries not yet finished (delivered or given up), by batch (one event's fan-out, a ping, a redelivery).</summary>
     public const string PendingDeliveriesRoot = "webhooks/pending";
 
+    /// <summary>Registry partition: what the scanner found in one layer (independent of the other layers), by layer digest.</summary>
+    public static string ScanLayer(Digest layer) => $"scans/layers/{layer.Algorithm}/{layer.Hex}.json";
+
+    /// <summary>Registry partition: the latest scan report of an image manifest, by its digest.</summary>
+    public static string ScanReport(Digest manifest) => $"scans/reports/{manifest.Algorithm}/{manifest.Hex}.json";
+
+    /// <summary>Platform partition: the vulnerability database's current version and the sources it was built from.</summary>
+    public const string VulnerabilityDatabase = "vulndb/database.json";
+
+    /// <summary>Platform partition: one imported advisory source (OSV JSON or zip) as it was uploaded.</summary>
+    public static string VulnerabilitySource(string name) =>
+        name.Length is > 0 and <= 100 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.') ? $"vulndb/sources/{name}" : throw new ArgumentException("invalid source name", nameof(name));
+
     /// <summary>An import operation of a registry (registry partition): its request, status and progress.</summary>
     public static string ImportOperation(Guid operationId) => $"imports/{operationId:N}.json";
 

@@ -1,0 +1,56 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Registry.Contracts;
+using Registry.Distribution.Core;
+using Registry.Oci;
+using Registry.Scanner.Scanning;
+
+namespace Registry.Scanner.Consumers;
+
+/// <summary>Scans what was pushed. A manifest already scanned with the loaded database is not scanned again (redelivery, one manifest pushed under several tags).</summary>
+internal sealed class ManifestPushedConsumer(ImageScanner scanner, ScanStore store, Database.VulnerabilityDatabase database, IOptions<ScannerOptions> options) : IConsumer<ManifestPushed>
+{
+    public async Task Consume(ConsumeContext<ManifestPushed> context)
+    {
+        var pushed = context.Message;
+        if (!options.Value.ScanOnPush || pushed.ArtifactType is not null || !MediaTypes.IsSupportedManifest(pushed.MediaType))
+        {
+            return;
+        }
+
+        if (MediaTypes.IsImageManifest(pushed.MediaType)
+            && await store.FindReportAsync(pushed.Registry, Digest.Parse(pushed.Digest), context.CancellationToken) is { } report
+            && report.DatabaseVersion == database.Version)
+        {
+            return;
+        }
+
+        try
+        {
+            await scanner.ScanAsync(new RepositoryPath(pushed.Registry, pushed.Repository), Reference.Parse(pushed.Digest), context.CancellationToken);
+        }
+        catch (OciException ex) when (ex.Error == OciErrorCode.ManifestUnknown)
+        {
+            // deleted since it was pushed: nothing to scan
+        }
+    }
+}
+
+/// <summary>
+/// The scanner's queue is its own (<c>scanner-manifest-pushed</c>): the webhooks service consumes the same event type,
+/// and a shared queue would split the events between them. Scans that fail for a moment (storage) are retried.
+/// </summary>
+internal sealed class ManifestPushedConsumerDefinition : ConsumerDefinition<ManifestPushedConsumer>
+{
+    public ManifestPushedConsumerDefinition()
+    {
+        EndpointName = "scanner-manifest-pushed";
+        ConcurrentMessageLimit = 2;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ManifestPushedConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(endpointConfigurator);
+        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(500, 2000, 5000, 15000, 30000));
+    }
+}
