@@ -13,14 +13,14 @@ internal sealed class ManifestPushedConsumer(ImageScanner scanner, ScanStore sto
     public async Task Consume(ConsumeContext<ManifestPushed> context)
     {
         var pushed = context.Message;
-        if (!options.Value.ScanOnPush || pushed.ArtifactType is not null || !MediaTypes.IsSupportedManifest(pushed.MediaType))
+        if (!options.Value.ScanOnPush || (pushed.ArtifactType is not null && !ImageScanner.IsImageConfig(pushed.ArtifactType)) || !MediaTypes.IsSupportedManifest(pushed.MediaType))
         {
             return;
         }
 
         if (MediaTypes.IsImageManifest(pushed.MediaType)
             && await store.FindReportAsync(pushed.Registry, Digest.Parse(pushed.Digest), context.CancellationToken) is { } report
-            && report.DatabaseVersion == database.Version)
+            && report.DatabaseVersion == database.Version && report.Repository == pushed.Repository)
         {
             return;
         }

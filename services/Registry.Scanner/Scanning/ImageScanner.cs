@@ -72,10 +72,15 @@ internal sealed partial class ImageScanner(
         }
     }
 
-    /// <summary>An image, as opposed to an artifact (an SBOM, a signature, a Helm chart): a container config and no artifact type.</summary>
-    internal static bool IsImage(Manifest manifest) =>
-        manifest.ArtifactType is null
-        && manifest.Config?.MediaType is MediaTypes.OciConfig or "application/vnd.docker.container.image.v1+json";
+    /// <summary>
+    /// An image, as opposed to an artifact (an SBOM, a signature, a Helm chart): a container config, and no artifact type
+    /// other than that config's type (OCI 1.1 reports the config's media type as the artifact type when none is set).
+    /// </summary>
+    internal static bool IsImage(Manifest manifest) => IsImageConfig(manifest.Config?.MediaType) && (manifest.ArtifactType is null || IsImageConfig(manifest.ArtifactType));
+
+    internal static bool IsImageConfig(string? mediaType) => mediaType is MediaTypes.OciConfig or DockerConfig;
+
+    private const string DockerConfig = "application/vnd.docker.container.image.v1+json";
 
     private async Task<ScanReport> ScanImageAsync(RepositoryPath repository, ManifestDescriptor descriptor, Manifest manifest, CancellationToken cancellationToken)
     {
