@@ -119,6 +119,20 @@ if [ -n "$az_pid" ]; then
   log "azurite $AZURITE_VERSION installed ($((SECONDS - t0))s)"
 fi
 
+# ---------------------------------------------------------------- CycloneDX JSON schemas (scanner tests validate SBOMs)
+CDX_VERSION="10.3.0"
+CDX_DIR="$ROOT/.tools/cyclonedx-schema"
+if [ -f "$CDX_DIR/bom-1.5.SNAPSHOT.schema.json" ]; then
+  log "CycloneDX schemas present (.tools/cyclonedx-schema)"
+else
+  log "fetching the CycloneDX schemas (npm pack @cyclonedx/cyclonedx-library@$CDX_VERSION)"
+  cdx_tmp="$(mktemp -d)"
+  (cd "$cdx_tmp" && npm pack --silent "@cyclonedx/cyclonedx-library@$CDX_VERSION" >/dev/null && tar xzf ./*.tgz)
+  mkdir -p "$CDX_DIR"
+  cp "$cdx_tmp"/package/res/schema/{bom-1.5.SNAPSHOT.schema.json,spdx.SNAPSHOT.schema.json,jsf-0.82.SNAPSHOT.schema.json} "$CDX_DIR/"
+  rm -rf "$cdx_tmp"
+fi
+
 # ---------------------------------------------------------------- dockerd + tiny images
 if docker info >/dev/null 2>&1; then
   log "docker daemon reachable"
