@@ -28,6 +28,7 @@ public static class ScannerExtensions
         builder.Services.AddHostedService<DatabaseRefresher>();
         builder.Services.AddSingleton<ScanStore>();
         builder.Services.AddSingleton<ImageScanner>();
+        builder.Services.AddSingleton<Rescanner>();
         builder.AddRegistryConsumers(bus => bus.AddConsumer<ManifestPushedConsumer>(typeof(ManifestPushedConsumerDefinition)));
         return builder;
     }
