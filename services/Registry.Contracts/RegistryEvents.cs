@@ -261,3 +261,31 @@ public sealed record ScanCompleted : IRegistryEvent
 
     public SourceInfo? Source { get; init; }
 }
+
+/// <summary>A pushed image was put in quarantine: pulls are refused (but to quarantine readers) until its scan passes.</summary>
+public sealed record ImageQuarantined : IRegistryEvent
+{
+    public required Guid EventId { get; init; }
+
+    public required string Registry { get; init; }
+
+    public required string Region { get; init; }
+
+    public required string Repository { get; init; }
+
+    public string? Tag { get; init; }
+
+    public required string Digest { get; init; }
+
+    public required string MediaType { get; init; }
+
+    public required long Size { get; init; }
+
+    public required DateTimeOffset OccurredAt { get; init; }
+
+    public string? Actor { get; init; }
+
+    public RequestInfo? Request { get; init; }
+
+    public SourceInfo? Source { get; init; }
+}

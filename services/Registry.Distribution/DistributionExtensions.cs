@@ -24,6 +24,7 @@ public static class DistributionExtensions
         builder.AddDistributionStores();
         builder.AddRegistrySecurity();
         builder.Services.AddSingleton<V2Access>();
+        builder.Services.AddSingleton<PullPolicyGate>();
         return builder;
     }
 

@@ -10,6 +10,13 @@ public static class RegistryActions
     public const string Delete = "delete";
     public const string MetadataRead = "metadata_read";
     public const string MetadataWrite = "metadata_write";
+
+    /// <summary>
+    /// Pulling images held in quarantine (the <c>AcrQuarantineReader</c> role). Never requested by clients: granted with
+    /// <see cref="Pull"/> to identities that have it, so their ordinary pull token carries it.
+    /// </summary>
+    public const string QuarantineRead = "quarantine_read";
+
     public const string All = "*";
 
     public const string RepositoryType = "repository";

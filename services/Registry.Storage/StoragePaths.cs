@@ -93,6 +93,12 @@ public static class StoragePaths
     /// <summary>Registry partition: the latest scan report of an image manifest, by its digest.</summary>
     public static string ScanReport(Digest manifest) => $"scans/reports/{manifest.Algorithm}/{manifest.Hex}.json";
 
+    /// <summary>Registry partition: what distribution needs of an image's latest scan to apply the registry's image policy.</summary>
+    public static string ScanVerdict(Digest manifest) => $"scans/verdicts/{manifest.Algorithm}/{manifest.Hex}.json";
+
+    /// <summary>Registry partition: the image policy (quarantine, pull prevention).</summary>
+    public const string ScanPolicy = "policies/scanning.json";
+
     /// <summary>Platform partition: the vulnerability database's current version and the sources it was built from.</summary>
     public const string VulnerabilityDatabase = "vulndb/database.json";
 

@@ -62,6 +62,7 @@ public static class WebhooksExtensions
             bus.AddConsumer<RepositoryDeletedConsumer, WebhookConsumerDefinition<RepositoryDeletedConsumer>>();
             bus.AddConsumer<ChartPushedConsumer, WebhookConsumerDefinition<ChartPushedConsumer>>();
             bus.AddConsumer<ChartDeletedConsumer, WebhookConsumerDefinition<ChartDeletedConsumer>>();
+            bus.AddConsumer<ImageQuarantinedConsumer, WebhookConsumerDefinition<ImageQuarantinedConsumer>>();
         });
         return builder;
     }

@@ -63,6 +63,11 @@ internal static class AccessPolicy
             var actions = scope.Actions.Contains(RegistryActions.All, StringComparer.Ordinal)
                 ? allowed.Order(StringComparer.Ordinal).ToArray()
                 : scope.Actions.Where(allowed.Contains).ToArray();
+            if (actions.Contains(RegistryActions.Pull, StringComparer.Ordinal) && allowed.Contains(RegistryActions.QuarantineRead)
+                && !actions.Contains(RegistryActions.QuarantineRead, StringComparer.Ordinal))
+            {
+                actions = [.. actions, RegistryActions.QuarantineRead];
+            }
             if (actions.Length > 0)
             {
                 granted.Add(new AccessScope(scope.Type, scope.Name, actions));

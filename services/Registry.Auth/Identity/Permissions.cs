@@ -88,6 +88,7 @@ internal static class Roles
     public const string AcrPull = "AcrPull";
     public const string AcrPush = "AcrPush";
     public const string AcrDelete = "AcrDelete";
+    public const string AcrQuarantineReader = "AcrQuarantineReader";
     public const string Reader = "Reader";
     public const string Contributor = "Contributor";
     public const string Owner = "Owner";
@@ -97,6 +98,7 @@ internal static class Roles
         [AcrPull] = [RegistryActions.Pull, RegistryActions.MetadataRead],
         [AcrPush] = [RegistryActions.Pull, RegistryActions.Push, RegistryActions.MetadataRead, RegistryActions.MetadataWrite],
         [AcrDelete] = [RegistryActions.Delete, RegistryActions.MetadataRead],
+        [AcrQuarantineReader] = [RegistryActions.Pull, RegistryActions.MetadataRead, RegistryActions.QuarantineRead],
         [Reader] = [RegistryActions.Pull, RegistryActions.MetadataRead],
         [Contributor] = [.. RegistryActions.RepositoryActions],
         [Owner] = [.. RegistryActions.RepositoryActions],

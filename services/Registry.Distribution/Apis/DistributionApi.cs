@@ -72,7 +72,7 @@ public static class DistributionApi
                 (V2Endpoint.Upload, "PATCH") => await UploadsApi.PatchUpload(context, repository, route.Argument, services.GetRequiredService<IUploadStore>()),
                 (V2Endpoint.Upload, "PUT") => await UploadsApi.CompleteUpload(context, repository, route.Argument, services.GetRequiredService<IUploadStore>()),
                 (V2Endpoint.Upload, "DELETE") => await UploadsApi.CancelUpload(context, repository, route.Argument, services.GetRequiredService<IUploadStore>()),
-                (V2Endpoint.Manifest, "GET" or "HEAD") => await ManifestsApi.GetManifest(context, repository, route.Argument, services.GetRequiredService<IManifestStore>()),
+                (V2Endpoint.Manifest, "GET" or "HEAD") => await ManifestsApi.GetManifest(context, repository, route.Argument, services.GetRequiredService<IManifestStore>(), services.GetRequiredService<PullPolicyGate>()),
                 (V2Endpoint.Manifest, "PUT") => await ManifestsApi.PutManifest(context, repository, route.Argument, services.GetRequiredService<IManifestStore>()),
                 (V2Endpoint.Manifest, "DELETE") => await ManifestsApi.DeleteManifest(context, repository, route.Argument, services.GetRequiredService<IManifestStore>()),
                 (V2Endpoint.Tags, "GET" or "HEAD") => await TagsApi.ListTags(context, repository, services.GetRequiredService<IManifestStore>()),

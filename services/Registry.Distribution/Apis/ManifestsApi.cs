@@ -9,13 +9,18 @@ namespace Registry.Distribution.Apis;
 internal static class ManifestsApi
 {
     /// <summary><c>GET|HEAD /v2/&lt;name&gt;/manifests/&lt;reference&gt;</c>: the bytes as pushed, with the pushed media type.</summary>
-    public static async Task<IResult> GetManifest(HttpContext context, RepositoryPath repository, string referenceText, IManifestStore manifests)
+    public static async Task<IResult> GetManifest(HttpContext context, RepositoryPath repository, string referenceText, IManifestStore manifests, PullPolicyGate policy)
     {
         var reference = Reference.Parse(referenceText);
         var descriptor = await manifests.ResolveAsync(repository, reference, context.RequestAborted);
         if (descriptor is null)
         {
             return ManifestUnknown(repository, referenceText);
+        }
+
+        if (await policy.CheckAsync(context, repository, descriptor) is { } refused)
+        {
+            return refused;
         }
 
         var headers = context.Response.Headers;

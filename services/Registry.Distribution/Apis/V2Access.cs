@@ -65,8 +65,11 @@ public sealed class V2Access(RegistryHosts hosts, AccessTokenValidator validator
     }
 
     /// <summary>Whether this request's token (if tokens are checked at all) may pull from <paramref name="repository"/>.</summary>
-    public bool MayPull(HttpContext context, string repository) =>
-        !Enabled || (context.Items[GrantItem] is AccessGrant grant && grant.Allows(RegistryActions.RepositoryType, repository, RegistryActions.Pull));
+    public bool MayPull(HttpContext context, string repository) => Allows(context, repository, RegistryActions.Pull);
+
+    /// <summary>Whether this request's token (if tokens are checked at all) grants <paramref name="action"/> on <paramref name="repository"/>.</summary>
+    public bool Allows(HttpContext context, string repository, string action) =>
+        !Enabled || (context.Items[GrantItem] is AccessGrant grant && grant.Allows(RegistryActions.RepositoryType, repository, action));
 
     /// <summary>The identity whose token this request carried (the token's subject); null when tokens are not checked.</summary>
     public static string? ActorOf(HttpContext context) => (context.Items[GrantItem] as AccessGrant)?.Subject;

@@ -18,6 +18,8 @@ internal static class ScannerApi
     {
         var scans = endpoints.MapGroup("/api/registries/{registry}/scans").AddEndpointFilter(AuthorizeRegistryAsync).DisableAntiforgery();
         scans.MapPost("", Scan).WithName("ScanImage");
+        scans.MapGet("/policy", GetPolicy).WithName("GetImagePolicy");
+        scans.MapPut("/policy", PutPolicy).WithName("SetImagePolicy");
         scans.MapGet("/{digest}", GetReport).WithName("GetScanReport");
 
         var database = endpoints.MapGroup("/api/vulnerabilities").AddEndpointFilter(AuthorizeOperatorAsync).DisableAntiforgery();
@@ -66,6 +68,31 @@ internal static class ScannerApi
         return await store.FindReportAsync(registry, parsed, cancellationToken) is { } report
             ? TypedResults.Ok(report)
             : throw ManagementException.NotFound($"a scan of {digest}");
+    }
+
+    internal static async Task<IResult> GetPolicy(string registry, ScanStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await store.PolicyAsync(registry, cancellationToken));
+
+    /// <summary><c>{"quarantine":true,"blockSeverity":"HIGH","allowlist":["CVE-…"],"blockUnscanned":false}</c>; takes effect within seconds.</summary>
+    internal static async Task<IResult> PutPolicy(string registry, ScanPolicy? policy, ScanStore store, CancellationToken cancellationToken)
+    {
+        if (policy is null)
+        {
+            throw ManagementException.Invalid("the body must be {\"quarantine\":bool,\"blockSeverity\":\"CRITICAL|HIGH|MEDIUM|LOW\"|null,\"allowlist\":[ids],\"blockUnscanned\":bool}");
+        }
+
+        if (policy.BlockSeverity is { } severity && ScanPolicy.RankOf(severity.ToUpperInvariant()) == 0)
+        {
+            throw ManagementException.Invalid($"'blockSeverity' must be one of {string.Join(", ", ScanPolicy.Severities)} or null, not '{severity}'");
+        }
+
+        var normalized = policy with
+        {
+            BlockSeverity = policy.BlockSeverity?.ToUpperInvariant(),
+            Allowlist = (policy.Allowlist ?? []).Select(id => id.Trim()).Where(id => id.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
+        };
+        await store.SavePolicyAsync(registry, normalized, cancellationToken);
+        return TypedResults.Ok(normalized);
     }
 
     internal static IResult GetDatabase(VulnerabilityDatabase database) =>

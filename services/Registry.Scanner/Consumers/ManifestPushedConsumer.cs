@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Registry.Contracts;
+using Registry.Messaging;
 using Registry.Distribution.Core;
 using Registry.Oci;
 using Registry.Scanner.Scanning;
@@ -8,7 +9,8 @@ using Registry.Scanner.Scanning;
 namespace Registry.Scanner.Consumers;
 
 /// <summary>Scans what was pushed. A manifest already scanned with the loaded database is not scanned again (redelivery, one manifest pushed under several tags).</summary>
-internal sealed class ManifestPushedConsumer(ImageScanner scanner, ScanStore store, Database.VulnerabilityDatabase database, IOptions<ScannerOptions> options) : IConsumer<ManifestPushed>
+internal sealed class ManifestPushedConsumer(
+    ImageScanner scanner, ScanStore store, Database.VulnerabilityDatabase database, IEventOutbox outbox, IOptions<ScannerOptions> options) : IConsumer<ManifestPushed>
 {
     public async Task Consume(ConsumeContext<ManifestPushed> context)
     {
@@ -25,6 +27,28 @@ internal sealed class ManifestPushedConsumer(ImageScanner scanner, ScanStore sto
             return;
         }
 
+        // Quarantine is announced before the scan (the quarantine webhook action); the pull gate holds the image meanwhile.
+        if (MediaTypes.IsImageManifest(pushed.MediaType)
+            && (await store.PolicyAsync(pushed.Registry, context.CancellationToken)).Quarantine
+            && await store.FindReportAsync(pushed.Registry, Digest.Parse(pushed.Digest), context.CancellationToken) is null)
+        {
+            await outbox.AddAsync(new ImageQuarantined
+            {
+                EventId = DeterministicId(pushed.EventId),
+                Registry = pushed.Registry,
+                Region = pushed.Region,
+                Repository = pushed.Repository,
+                Tag = pushed.Tag,
+                Digest = pushed.Digest,
+                MediaType = pushed.MediaType,
+                Size = pushed.Size,
+                OccurredAt = pushed.OccurredAt,
+                Actor = pushed.Actor,
+                Request = pushed.Request,
+                Source = pushed.Source,
+            }, context.CancellationToken);
+        }
+
         try
         {
             await scanner.ScanAsync(new RepositoryPath(pushed.Registry, pushed.Repository), Reference.Parse(pushed.Digest), context.CancellationToken);
@@ -33,6 +57,14 @@ internal sealed class ManifestPushedConsumer(ImageScanner scanner, ScanStore sto
         {
             // deleted since it was pushed: nothing to scan
         }
+    }
+
+    /// <summary>One quarantine event per push even when the push's message is delivered twice (consumers deduplicate on the id).</summary>
+    private static Guid DeterministicId(Guid pushEventId)
+    {
+        var bytes = pushEventId.ToByteArray();
+        bytes[0] ^= 0x51;
+        return new Guid(bytes);
     }
 }
 

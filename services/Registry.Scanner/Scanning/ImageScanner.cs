@@ -7,6 +7,7 @@ using Registry.Distribution;
 using Registry.Distribution.Core;
 using Registry.Messaging;
 using Registry.Oci;
+using Registry.Security;
 using Registry.Scanner.Database;
 using Registry.Vulnerabilities;
 using Registry.Vulnerabilities.Inventory;
@@ -150,6 +151,11 @@ internal sealed partial class ImageScanner(
 
         report = report with { DurationMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1) };
         await store.SaveReportAsync(report, cancellationToken);
+        await store.SaveVerdictAsync(repository.Registry, new ScanVerdict(
+            descriptor.Digest,
+            scannedAt,
+            version,
+            findings.Select(f => new ScanVerdictFinding(f.Id, f.Severity, f.AdvisoryPackage, f.InstalledVersion, f.FixedVersion)).ToList()), cancellationToken);
         await outbox.AddAsync(new ScanCompleted
         {
             EventId = Guid.NewGuid(),

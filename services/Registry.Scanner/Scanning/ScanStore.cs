@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Registry.Oci;
+using Registry.Security;
 using Registry.Storage;
 using Registry.Vulnerabilities.Inventory;
 
@@ -22,6 +23,19 @@ internal sealed class ScanStore(IStorageDriverFactory storage)
         var stored = await storage.ForRegistry(registry).ReadAsync(StoragePaths.ScanReport(manifest), cancellationToken);
         return stored is null ? null : JsonSerializer.Deserialize(stored.Content.Span, ScanJson.Default.ScanReport);
     }
+
+    /// <summary>The small verdict distribution reads on pulls when the registry has an image policy.</summary>
+    public Task SaveVerdictAsync(string registry, ScanVerdict verdict, CancellationToken cancellationToken) =>
+        storage.ForRegistry(registry).WriteAsync(StoragePaths.ScanVerdict(Digest.Parse(verdict.Digest)), JsonSerializer.SerializeToUtf8Bytes(verdict, ScanPolicyJson.Default.ScanVerdict), cancellationToken: cancellationToken);
+
+    public async Task<ScanPolicy> PolicyAsync(string registry, CancellationToken cancellationToken)
+    {
+        var stored = await storage.ForRegistry(registry).ReadAsync(StoragePaths.ScanPolicy, cancellationToken);
+        return stored is null ? new ScanPolicy() : JsonSerializer.Deserialize(stored.Content.Span, ScanPolicyJson.Default.ScanPolicy)!;
+    }
+
+    public Task SavePolicyAsync(string registry, ScanPolicy policy, CancellationToken cancellationToken) =>
+        storage.ForRegistry(registry).WriteAsync(StoragePaths.ScanPolicy, JsonSerializer.SerializeToUtf8Bytes(policy, ScanPolicyJson.Default.ScanPolicy), cancellationToken: cancellationToken);
 
     public Task SaveReportAsync(ScanReport report, CancellationToken cancellationToken) =>
         storage.ForRegistry(report.Registry).WriteAsync(StoragePaths.ScanReport(Digest.Parse(report.Digest)), JsonSerializer.SerializeToUtf8Bytes(report, ScanJson.Default.ScanReport), cancellationToken: cancellationToken);

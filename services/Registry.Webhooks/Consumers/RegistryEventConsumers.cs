@@ -29,6 +29,11 @@ internal sealed class ChartPushedConsumer(WebhookFanout fanout) : IConsumer<Char
     public Task Consume(ConsumeContext<ChartPushed> context) => fanout.FanOutAsync(context.Message, context.CancellationToken);
 }
 
+internal sealed class ImageQuarantinedConsumer(WebhookFanout fanout) : IConsumer<ImageQuarantined>
+{
+    public Task Consume(ConsumeContext<ImageQuarantined> context) => fanout.FanOutAsync(context.Message, context.CancellationToken);
+}
+
 internal sealed class ChartDeletedConsumer(WebhookFanout fanout) : IConsumer<ChartDeleted>
 {
     public Task Consume(ConsumeContext<ChartDeleted> context) => fanout.FanOutAsync(context.Message, context.CancellationToken);

@@ -123,6 +123,15 @@ internal sealed record WebhookEvent(string Registry, string Repository, IReadOnl
             Tag = untagged.Tag,
         }),
         RepositoryDeleted repository => Of(repository, WebhookActions.Delete, [], new PayloadTarget { Repository = repository.Repository }),
+        ImageQuarantined quarantined => Of(quarantined, WebhookActions.Quarantine, TagsOf(quarantined.Tag), new PayloadTarget
+        {
+            MediaType = quarantined.MediaType,
+            Size = quarantined.Size,
+            Digest = quarantined.Digest,
+            Length = quarantined.Size,
+            Repository = quarantined.Repository,
+            Tag = quarantined.Tag,
+        }),
         _ => throw new ArgumentException($"no webhook action for {registryEvent.GetType().Name}", nameof(registryEvent)),
     };
 
