@@ -118,5 +118,43 @@ internal static class SampleEvents
     };
 
     /// <summary>One of each type.</summary>
-    public static IReadOnlyList<IRegistryEvent> All() => [Pushed(), Deleted(), Untagged(), RepositoryDeleted(), ChartPushed(), ChartDeleted()];
+    public static ScanCompleted Scanned() => new()
+    {
+        EventId = Guid.Parse("77777777-2222-3333-4444-555555555555"),
+        Registry = Registry,
+        Region = "westeurope",
+        Repository = "samples/hello",
+        Digest = Digest,
+        MediaType = ManifestMediaType,
+        Critical = 1,
+        High = 2,
+        Medium = 3,
+        Low = 4,
+        Unknown = 5,
+        DatabaseVersion = "20250314150926-0123abcd",
+        SbomDigest = "sha256:" + new string('b', 64),
+        ReportDigest = "sha256:" + new string('c', 64),
+        OccurredAt = At,
+        Actor = "scanner",
+        Request = Request,
+        Source = Source,
+    };
+
+    public static ImageQuarantined Quarantined() => new()
+    {
+        EventId = Guid.Parse("88888888-2222-3333-4444-555555555555"),
+        Registry = Registry,
+        Region = "westeurope",
+        Repository = "samples/hello",
+        Tag = "v1",
+        Digest = Digest,
+        MediaType = ManifestMediaType,
+        Size = 1234,
+        OccurredAt = At,
+        Actor = "admin",
+        Request = Request,
+        Source = Source,
+    };
+
+    public static IReadOnlyList<IRegistryEvent> All() => [Pushed(), Deleted(), Untagged(), RepositoryDeleted(), ChartPushed(), ChartDeleted(), Scanned(), Quarantined()];
 }

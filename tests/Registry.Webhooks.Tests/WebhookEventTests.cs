@@ -42,6 +42,24 @@ public sealed class WebhookEventTests
     }
 
     [Fact]
+    public void A_quarantined_image_renders_ACR_quarantine_payload_and_the_ImageQuarantined_cloud_event()
+    {
+        var webhookEvent = WebhookEvent.From(SampleEvents.Quarantined());
+        Assert.Equal(["v1"], webhookEvent.Tags);
+
+        var root = Parse(webhookEvent.Render(PayloadFormats.Acr).Body);
+        Assert.Equal("quarantine", root.GetProperty("action").GetString());
+        var target = root.GetProperty("target");
+        Assert.Equal(["mediaType", "size", "digest", "length", "repository", "tag"], Names(target));
+        Assert.Equal(SampleEvents.Digest, target.GetProperty("digest").GetString());
+        Assert.Equal("samples/hello", target.GetProperty("repository").GetString());
+        Assert.Equal("v1", target.GetProperty("tag").GetString());
+
+        var cloudEvent = Parse(webhookEvent.Render(PayloadFormats.CloudEvents).Body);
+        Assert.Equal("Microsoft.ContainerRegistry.ImageQuarantined", cloudEvent.GetProperty("type").GetString());
+    }
+
+    [Fact]
     public void Media_types_keep_their_plus_unescaped_as_ACR_writes_them()
     {
         var text = Encoding.UTF8.GetString(WebhookEvent.From(SampleEvents.Pushed()).Render(PayloadFormats.Acr).Body);
