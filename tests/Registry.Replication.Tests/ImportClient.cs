@@ -45,10 +45,10 @@ public sealed class ImportClient(TestHost host) : IDisposable
     }
 
     /// <summary><c>GET</c> of an operation address (absolute path or URL), as the admin unless told otherwise.</summary>
-    public async Task<HttpResponseMessage> GetAsync(string address, bool anonymous = false)
+    public async Task<HttpResponseMessage> GetAsync(string address, AuthenticationHeaderValue? authorization = null, bool anonymous = false)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, address);
-        request.Headers.Authorization = anonymous ? null : Admin;
+        request.Headers.Authorization = anonymous ? null : authorization ?? Admin;
         return await _http.SendAsync(request);
     }
 

@@ -154,10 +154,18 @@ public sealed class ImportFixture : IAsyncLifetime
         var receiver = WebhookReceiverProcess.StartAsync(WebhookReceiverProcess.DefaultDllPath);
         var target = TestHost.StartAsync("admin", new Dictionary<string, string?> { ["Import:AllowPrivateNetworks"] = "true" });
         var source = TestHost.StartAsync("sourceadmin");
-        _distribution = await distribution;
-        _receiver = await receiver;
-        _target = await target;
-        _source = await source;
+        try
+        {
+            await Task.WhenAll(distribution, receiver, target, source);
+        }
+        finally
+        {
+            // Whatever started is disposed with the fixture, even when something else did not.
+            _distribution = distribution.IsCompletedSuccessfully ? distribution.Result : null;
+            _receiver = receiver.IsCompletedSuccessfully ? receiver.Result : null;
+            _target = target.IsCompletedSuccessfully ? target.Result : null;
+            _source = source.IsCompletedSuccessfully ? source.Result : null;
+        }
 
         Import = Track(new ImportClient(Target));
         TargetOci = Track(new OciClient(Target.BaseAddress, Target.AdminUsername, Target.AdminPassword));

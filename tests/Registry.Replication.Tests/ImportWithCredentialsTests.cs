@@ -80,6 +80,33 @@ public sealed class ImportWithCredentialsTests(ImportFixture fixture)
         Assert.Empty(await fixture.TargetOci.TagsAsync(repository));
     }
 
+    [Fact]
+    public async Task A_repository_the_source_lets_anyone_pull_is_imported_without_credentials_through_an_anonymous_token()
+    {
+        var publicRepository = "public/" + Guid.NewGuid().ToString("N")[..10];
+        using (var source = new ImportClient(fixture.Source))
+        using (var patched = await source.SendManagementAsync(HttpMethod.Patch, string.Empty, new { properties = new { anonymousPullRepositories = new[] { "public/*" } } }))
+        {
+            Assert.True(patched.IsSuccessStatusCode, $"anonymous pull of public/* on the source: {(int)patched.StatusCode} {await patched.Content.ReadAsStringAsync()}");
+        }
+
+        await Cli.RunCheckedAsync(
+            "skopeo",
+            ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", "--src-creds", fixture.Source.AdminCreds, "--dest-creds", fixture.Source.AdminCreds,
+                $"docker://{fixture.Source.Host}/{ImportFixture.TokenSourceImage}", $"docker://{fixture.Source.Host}/{publicRepository}:1"],
+            fixture.Describe);
+        var repository = ImportFixture.NewRepository("anonymous");
+
+        var operation = await fixture.Import.ImportAsync(new
+        {
+            source = new { registryUri = fixture.SourceUri, sourceImage = $"{publicRepository}:1" },
+            targetTags = new[] { $"{repository}:1" },
+        });
+
+        Assert.Equal(fixture.TokenSourceManifest.Digest, operation.GetProperty("digest").GetString());
+        Assert.Equal(fixture.TokenSourceManifest.Digest, await fixture.TargetOci.ResolveAsync(repository, "1"));
+    }
+
     private object Body(string username, string password, string[] targetTags) => new
     {
         source = new
