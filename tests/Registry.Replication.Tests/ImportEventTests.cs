@@ -52,6 +52,14 @@ public sealed class ImportEventTests(ImportFixture fixture)
         var ofTheImport = events.Values.Where(payload => expected.Contains(Digest(payload))).ToList();
         Assert.Equal(expected, ofTheImport.Select(Digest).Order());
 
+        // The events name who imported and through which request (the POST to the import API), as for a push.
+        Assert.All(ofTheImport, payload =>
+        {
+            Assert.Equal($"admin:{fixture.Target.AdminUsername}", payload.GetProperty("actor").GetProperty("name").GetString()); // the caller as a push names it: kind and name
+            Assert.Equal("POST", payload.GetProperty("request").GetProperty("method").GetString());
+            Assert.False(string.IsNullOrEmpty(payload.GetProperty("request").GetProperty("id").GetString()));
+        });
+
         var tagged = Assert.Single(ofTheImport, payload => payload.GetProperty("target").TryGetProperty("tag", out _));
         var target = tagged.GetProperty("target");
         Assert.Equal("multi", target.GetProperty("tag").GetString());

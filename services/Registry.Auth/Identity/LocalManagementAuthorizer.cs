@@ -40,7 +40,9 @@ internal sealed class LocalManagementAuthorizer(RegistryStore registries, Authen
             : Refused(
                 StatusCodes.Status403Forbidden,
                 "Forbidden",
-                $"'{caller.Subject}' may not {(changes ? "change" : "read")} the settings of registry '{record.Name}'; that needs the admin user or the Owner role");
+                changes
+                    ? $"'{caller.Subject}' may not change the resources of registry '{record.Name}'; that needs the admin user, or the Owner or Contributor role on the whole registry"
+                    : $"'{caller.Subject}' may not read the resources of registry '{record.Name}'; that needs the admin user, or the Owner, Contributor or Reader role on the whole registry");
     }
 
     private static ManagementDecision Refused(int status, string title, string detail) => new(null, status, title, detail, null);

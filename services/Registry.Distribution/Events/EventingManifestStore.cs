@@ -181,19 +181,7 @@ internal sealed class EventingManifestStore(
     private (DateTimeOffset At, string? Actor, RequestInfo? Request) Origin()
     {
         var at = time.GetUtcNow();
-        if (requests.HttpContext is not { } context)
-        {
-            return (at, null, null);
-        }
-
-        var request = context.Request;
-        return (at, V2Access.ActorOf(context), new RequestInfo
-        {
-            Id = request.Headers[FrontDoor.RequestIdHeader].ToString() is { Length: > 0 } id ? id : context.TraceIdentifier,
-            Host = request.Host.Value ?? string.Empty,
-            Method = request.Method,
-            UserAgent = request.Headers.UserAgent.ToString() is { Length: > 0 } agent ? agent : null,
-            ClientAddress = context.Connection.RemoteIpAddress?.ToString(),
-        });
+        var origin = EventOrigin.Current ?? (requests.HttpContext is { } context ? EventOrigin.Of(context) : null);
+        return (at, origin?.Actor, origin?.Request);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Registry.Distribution.Events;
 using Registry.Replication.Import;
 using Registry.Security;
 
@@ -10,6 +11,8 @@ namespace Registry.Replication.Apis;
 /// </summary>
 internal static class ImportApi
 {
+    private const string CallerItem = "registry.management-caller";
+
     public static RouteGroupBuilder MapImportApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/registries/{registry}/import").AddEndpointFilter(AuthorizeAsync).DisableAntiforgery();
@@ -28,6 +31,8 @@ internal static class ImportApi
         {
             return decision.ToProblem(http);
         }
+
+        http.Items[CallerItem] = decision.Caller;
 
         try
         {
@@ -51,7 +56,8 @@ internal static class ImportApi
             throw ManagementException.Invalid($"the body must be ACR's importImage JSON: {ex.Message}");
         }
 
-        var operation = await importer.StartAsync(registry, body ?? new ImportRequest(), cancellationToken);
+        var origin = EventOrigin.Of(request.HttpContext, request.HttpContext.Items[CallerItem] as string);
+        var operation = await importer.StartAsync(registry, body ?? new ImportRequest(), origin, cancellationToken);
         var location = $"/api/registries/{Uri.EscapeDataString(registry)}/import/operations/{operation.Id}";
         request.HttpContext.Response.Headers["Azure-AsyncOperation"] = location;
         return TypedResults.Accepted(location, operation);

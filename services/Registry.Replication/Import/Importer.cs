@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Registry.Distribution.Core;
+using Registry.Distribution.Events;
 using Registry.Oci;
 using Registry.Security;
 
@@ -26,7 +27,8 @@ internal sealed partial class Importer(
 
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(5);
 
-    public async Task<ImportOperation> StartAsync(string registry, ImportRequest request, CancellationToken cancellationToken)
+    /// <param name="origin">Who asked and through which request: the imported manifests' events carry it.</param>
+    public async Task<ImportOperation> StartAsync(string registry, ImportRequest request, EventOrigin origin, CancellationToken cancellationToken)
     {
         var plan = Plan(registry, request);
         var top = await plan.Source.GetManifestAsync(plan.SourceRepository, plan.SourceReference, cancellationToken);
@@ -49,7 +51,15 @@ internal sealed partial class Importer(
         };
         await operations.SaveAsync(registry, operation, cancellationToken);
         LogStarted(logger, registry, operation.Id, operation.Source.RegistryUri, operation.Source.SourceImage, operation.Digest);
-        _ = Task.Run(() => RunAsync(registry, plan, top, operation), CancellationToken.None);
+        _ = Task.Run(
+            async () =>
+            {
+                using (origin.Use())
+                {
+                    await RunAsync(registry, plan, top, operation);
+                }
+            },
+            CancellationToken.None);
         return operation;
     }
 
