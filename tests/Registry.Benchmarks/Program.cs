@@ -220,6 +220,42 @@ webhooksCommand.SetAction(async (parse, cancellationToken) =>
 });
 root.Subcommands.Add(webhooksCommand);
 
+var osvDirectory = new Option<DirectoryInfo>("--osv") { Description = "OSV files to import as the vulnerability database", DefaultValueFactory = _ => new DirectoryInfo("../shared/testdata/vuln/osv/github") };
+var imageMiB = new Option<int>("--image-mib") { Description = "Size of the large image's base layer", DefaultValueFactory = _ => 200 };
+var smallImages = new Option<int>("--small-images") { Description = "Small images pushed at once for scans per second; 0 skips it", DefaultValueFactory = _ => 1000 };
+var scannerCommand = new Command("scanner", "Scanner: push-to-findings for a large image and for one sharing its base layer, and scans per second (issue #6)")
+{
+    registry, username, password, osvDirectory, imageMiB, smallImages, markdown,
+};
+scannerCommand.SetAction(async (parse, cancellationToken) =>
+{
+    if (!Uri.TryCreate(parse.GetValue(registry), UriKind.Absolute, out var target) || !Target.IsLoopback(target))
+    {
+        Console.Error.WriteLine("--registry must be an http(s) URL of a loopback address");
+        return 2;
+    }
+
+    var settings = new ScanBenchSettings
+    {
+        Registry = target,
+        Username = parse.GetValue(username) ?? "admin",
+        Password = parse.GetValue(password) ?? Environment.GetEnvironmentVariable("REGISTRY_BENCH_PASSWORD")
+            ?? throw new ArgumentException("--password (or REGISTRY_BENCH_PASSWORD) is needed"),
+        OsvDirectory = parse.GetValue(osvDirectory)!,
+        ImageMiB = Clamp(parse.GetValue(imageMiB), 2, 4096),
+        SmallImages = Clamp(parse.GetValue(smallImages), 0, 100_000),
+    };
+    var table = ScanBenchmark.ToMarkdown(await new ScanBenchmark(settings, Console.Error).RunAsync(cancellationToken));
+    Console.WriteLine(table);
+    if (parse.GetValue(markdown) is { } markdownFile)
+    {
+        await File.WriteAllTextAsync(markdownFile.FullName, table, cancellationToken);
+    }
+
+    return 0;
+});
+root.Subcommands.Add(scannerCommand);
+
 return await root.Parse(args).InvokeAsync();
 
 static int Clamp(int value, int min, int max) => Math.Clamp(value, min, max);
