@@ -14,7 +14,7 @@ public static class GatewayExtensions
     /// <summary>
     /// The front door: YARP routes <c>/v2</c> to distribution, <c>/api/registries/{registry}/webhooks</c> to webhooks,
     /// <c>/api/registries/{registry}/import</c> to replication, <c>/api/registries/{registry}/scans</c> and
-    /// <c>/api/vulnerabilities</c> to the scanner and
+    /// <c>/api/vulnerabilities</c> and the Harbor scanner API <c>/api/v1</c> to the scanner and
     /// <c>/oauth2</c>, the rest of <c>/api</c> to auth, resolving service
     /// names (and every replica behind one) through service discovery. Bodies stream both ways; <c>/v2</c> has no body limit.
     /// </summary>
@@ -77,6 +77,14 @@ public static class GatewayExtensions
             RouteId = "scans",
             ClusterId = ScannerCluster,
             Match = new RouteMatch { Path = "/api/registries/{registry}/scans/{**rest}" },
+            Order = -1,
+            MaxRequestBodySize = options.MaxApiRequestBytes,
+        },
+        new()
+        {
+            RouteId = "harbor-scanner",
+            ClusterId = ScannerCluster,
+            Match = new RouteMatch { Path = "/api/v1/{**rest}" },
             Order = -1,
             MaxRequestBodySize = options.MaxApiRequestBytes,
         },

@@ -1,8 +1,10 @@
+using Microsoft.Extensions.Http.Resilience;
 using Registry.Distribution;
 using Registry.Messaging;
 using Registry.Scanner.Apis;
 using Registry.Scanner.Consumers;
 using Registry.Scanner.Database;
+using Registry.Scanner.Harbor;
 using Registry.Scanner.Scanning;
 using Registry.Security;
 
@@ -29,6 +31,13 @@ public static class ScannerExtensions
         builder.Services.AddSingleton<ScanStore>();
         builder.Services.AddSingleton<ImageScanner>();
         builder.Services.AddSingleton<Rescanner>();
+        builder.Services.AddSingleton<HarborScans>();
+
+        // Harbor asks us to pull from its registry; redirects to storage are followed (Authorization is not forwarded).
+#pragma warning disable EXTEXP0001
+        builder.Services.AddHttpClient(HarborScans.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         builder.AddRegistryConsumers(bus => bus.AddConsumer<ManifestPushedConsumer>(typeof(ManifestPushedConsumerDefinition)));
         return builder;
     }
@@ -36,6 +45,7 @@ public static class ScannerExtensions
     public static IEndpointRouteBuilder MapScanner(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapScannerApi();
+        endpoints.MapHarborApi();
         return endpoints;
     }
 }

@@ -142,7 +142,7 @@ internal sealed class SourceRegistry(HttpClient http, Uri baseUri, ImportCredent
     {
         if (challenges.FirstOrDefault(c => c.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase)) is { Parameter: { } parameter })
         {
-            return new AuthenticationHeaderValue("Bearer", await FetchTokenAsync(ParseChallenge(parameter), repository, cancellationToken));
+            return new AuthenticationHeaderValue("Bearer", await FetchTokenAsync(BearerChallenge.Parse(parameter), repository, cancellationToken));
         }
 
         if (challenges.Any(c => c.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)))
@@ -257,44 +257,6 @@ internal sealed class SourceRegistry(HttpClient http, Uri baseUri, ImportCredent
         }
 
         return buffer.ToArray();
-    }
-
-    /// <summary><c>realm="…",service="…",scope="…"</c> → its parameters.</summary>
-    internal static Dictionary<string, string> ParseChallenge(string parameter)
-    {
-        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        var position = 0;
-        while (position < parameter.Length)
-        {
-            var equals = parameter.IndexOf('=', position);
-            if (equals < 0)
-            {
-                break;
-            }
-
-            var name = parameter[position..equals].Trim(' ', ',');
-            position = equals + 1;
-            string value;
-            if (position < parameter.Length && parameter[position] == '"')
-            {
-                var close = parameter.IndexOf('"', position + 1);
-                close = close < 0 ? parameter.Length : close;
-                value = parameter[(position + 1)..close];
-                position = close + 1;
-            }
-            else
-            {
-                var comma = parameter.IndexOf(',', position);
-                comma = comma < 0 ? parameter.Length : comma;
-                value = parameter[position..comma].Trim();
-                position = comma;
-            }
-
-            values[name] = value;
-            position++;
-        }
-
-        return values;
     }
 
     private static ManagementException CredentialsRefused(string detail) =>
