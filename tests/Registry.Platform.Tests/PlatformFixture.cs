@@ -59,6 +59,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             await WaitForHealthyReplicasAsync("distribution", DistributionReplicas, cancellation.Token);
             await _app.ResourceNotifications.WaitForResourceHealthyAsync("webhooks", cancellation.Token);
             await _app.ResourceNotifications.WaitForResourceHealthyAsync("replication", cancellation.Token);
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync("scanner", cancellation.Token);
             await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", cancellation.Token);
 
             using var client = _app.CreateHttpClient("gateway");
@@ -70,7 +71,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             if (ex is OperationCanceledException)
             {
                 throw new TimeoutException(
-                    $"the platform (auth, {DistributionReplicas} distribution replicas, webhooks, replication, gateway) was not healthy within {StartTimeout}; see the resource logs above", ex);
+                    $"the platform (auth, {DistributionReplicas} distribution replicas, webhooks, replication, scanner, gateway) was not healthy within {StartTimeout}; see the resource logs above", ex);
             }
 
             throw;

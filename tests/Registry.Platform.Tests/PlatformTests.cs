@@ -383,6 +383,80 @@ public sealed partial class PlatformTests(PlatformFixture platform) : IClassFixt
         Assert.Equal(digest, headed.Headers.GetValues("Docker-Content-Digest").Single());
     }
 
+    [Fact]
+    public async Task A_push_through_the_gateway_is_scanned_by_the_scanner_over_RabbitMQ_and_its_findings_are_served_through_the_gateway()
+    {
+        using var cancellation = new CancellationTokenSource(TestTimeout);
+        var cancellationToken = cancellation.Token;
+        using var client = platform.CreateGatewayClient();
+        var admin = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{PlatformFixture.AdminUser}:{platform.AdminPassword}")));
+
+        // A one-record database: npm ws below 8.17.1 (within 8.x) is affected.
+        var advisory = """{"id":"PLATFORM-TEST-WS","summary":"test advisory","affected":[{"package":{"ecosystem":"npm","name":"ws"},"ranges":[{"type":"SEMVER","events":[{"introduced":"8.0.0"},{"fixed":"8.17.1"}]}]}],"severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}]}""";
+        using (var import = new HttpRequestMessage(HttpMethod.Post, "/api/vulnerabilities/imports") { Content = new StringContent(advisory, Encoding.UTF8, "application/json") })
+        {
+            import.Headers.Authorization = admin;
+            using var imported = await client.SendAsync(import, cancellationToken);
+            Assert.True(imported.StatusCode == HttpStatusCode.Created, await imported.Content.ReadAsStringAsync(cancellationToken));
+        }
+
+        var repository = $"platform/scanned{Guid.NewGuid():N}"[..32];
+        using (var ping = await client.GetAsync(new Uri("/v2/", UriKind.Relative), cancellationToken))
+        {
+            var token = await GetTokenAsync(client, new Uri(ChallengeParameters(ping)["realm"]), $"repository:{repository}:pull,push", cancellationToken);
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        var layer = TarGz(("app/node_modules/ws/package.json", """{"name":"ws","version":"8.17.0"}"""), ("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n"));
+        var config = Encoding.UTF8.GetBytes("""{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}""");
+        var manifest = Encoding.UTF8.GetBytes(
+            $$"""{"schemaVersion":2,"mediaType":"{{ManifestMediaType}}","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{{await PushBlobInChunksAsync(client, repository, config, cancellationToken)}}","size":{{config.Length}}},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{{await PushBlobInChunksAsync(client, repository, layer, cancellationToken)}}","size":{{layer.Length}}}]}""");
+        string digest;
+        using (var response = await PutManifestAsync(client, repository, "v1", manifest, cancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            digest = response.Headers.GetValues("Docker-Content-Digest").Single();
+        }
+
+        JsonElement report;
+        while (true)
+        {
+            using var get = new HttpRequestMessage(HttpMethod.Get, $"/api/registries/default/scans/{digest}");
+            get.Headers.Authorization = admin;
+            using var response = await client.SendAsync(get, cancellationToken);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                report = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement.Clone();
+                break;
+            }
+
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            await Task.Delay(200, cancellationToken);
+        }
+
+        var finding = Assert.Single(report.GetProperty("findings").EnumerateArray());
+        Assert.Equal("PLATFORM-TEST-WS", finding.GetProperty("id").GetString());
+        Assert.Equal("8.17.1", finding.GetProperty("fixedVersion").GetString());
+        Assert.Equal("HIGH", finding.GetProperty("severity").GetString());
+        Assert.Equal("Debian:12", report.GetProperty("operatingSystem").GetProperty("ecosystem").GetString());
+        Assert.False(string.IsNullOrEmpty(report.GetProperty("sbom").GetProperty("digest").GetString()));
+    }
+
+    private static byte[] TarGz(params (string Path, string Content)[] files)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        using (var tar = new System.Formats.Tar.TarWriter(gzip, System.Formats.Tar.TarEntryFormat.Pax))
+        {
+            foreach (var (path, content) in files)
+            {
+                tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, path) { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)) });
+            }
+        }
+
+        return output.ToArray();
+    }
+
     private static StringContent JsonBody(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
 
     private async Task<string> GetTokenAsync(HttpClient client, Uri realm, string scope, CancellationToken cancellationToken)
