@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Registry.Webhooks.Tests;
+namespace Registry.Testing;
 
 /// <summary>A host's warnings and errors, kept so a failing test can say what the services complained about.</summary>
 public sealed class HostLog : ILoggerProvider
