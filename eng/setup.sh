@@ -56,6 +56,8 @@ PKGS=(
   procps
   iproute2
   curl
+  rpm
+  zstd
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -98,7 +98,8 @@ public sealed class OsvIndex
 }
 
 /// <summary>
-/// Matches an image's packages against OSV advisories: OS packages by their <b>source</b> package in the image's
+/// Matches an image's packages against OSV advisories: dpkg and apk packages by their <b>source</b> package (RPM
+/// distributions' advisories name binary packages) in the image's
 /// distribution release (an advisory for the release, or for the distribution as a whole), language packages in their
 /// ecosystem; versions by the ecosystem's own ordering. Affected without a fix counts as vulnerable.
 /// </summary>
@@ -164,8 +165,9 @@ public static class VulnerabilityMatcher
 
     private static (string Ecosystem, string Name, string Version)? Target(InstalledPackage package, Inventory.OperatingSystem? os) => package.Type switch
     {
-        PackageTypes.Deb or PackageTypes.Apk or PackageTypes.Rpm when os?.OsvEcosystem is { } distribution =>
+        PackageTypes.Deb or PackageTypes.Apk when os?.OsvEcosystem is { } distribution =>
             (distribution, package.SourceName ?? package.Name, package.SourceVersion ?? package.Version),
+        PackageTypes.Rpm when os?.OsvEcosystem is { } distribution => (distribution, package.Name, package.Version),
         PackageTypes.NuGet => ("NuGet", package.Name, package.Version),
         PackageTypes.Npm => ("npm", package.Name, package.Version),
         PackageTypes.PyPI => ("PyPI", package.Name, package.Version),

@@ -14,6 +14,9 @@ public static class LayerAnalyzer
     private const int MaxArchiveBytes = 256 * 1024 * 1024;
     private const int MinExecutableBytes = 1024;
 
+    /// <summary>RPM's sqlite database: RHEL/Alma/Rocky 9 and Fedora (<c>/var/lib/rpm</c>), newer Fedora and openSUSE (<c>/usr/lib/sysimage/rpm</c>).</summary>
+    internal static readonly string[] RpmDatabasePaths = ["/var/lib/rpm/rpmdb.sqlite", "/usr/lib/sysimage/rpm/rpmdb.sqlite"];
+
     private static readonly string[] OsFilePaths =
         ["/etc/os-release", "/usr/lib/os-release", "/etc/alpine-release", "/etc/debian_version", "/var/lib/dpkg/status", "/lib/apk/db/installed"];
 
@@ -58,6 +61,20 @@ public static class LayerAnalyzer
             paths.Add(path);
             if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile) || entry.DataStream is not { } data)
             {
+                continue;
+            }
+
+            if (RpmDatabasePaths.Contains(path, StringComparer.Ordinal))
+            {
+                try
+                {
+                    osFiles[path] = RpmDatabase.ToText(await RpmDatabase.ReadAsync(data, cancellationToken));
+                }
+                catch (InvalidDataException)
+                {
+                    // an older (Berkeley DB / ndb) or damaged database: not read
+                }
+
                 continue;
             }
 

@@ -11,7 +11,7 @@ public sealed record LayerInventory
 
     public IReadOnlyList<InstalledPackage> Packages { get; init; } = [];
 
-    /// <summary>Absolute path → text of <c>os-release</c>, <c>alpine-release</c>, <c>debian_version</c>, dpkg <c>status</c> and <c>status.d/*</c>, apk <c>installed</c>.</summary>
+    /// <summary>Absolute path → text of <c>os-release</c>, <c>alpine-release</c>, <c>debian_version</c>, dpkg <c>status</c> and <c>status.d/*</c>, apk <c>installed</c>, and rpm's sqlite database as tab-separated header fields.</summary>
     public IReadOnlyDictionary<string, string> OsFiles { get; init; } = new Dictionary<string, string>();
 
     /// <summary>
@@ -69,6 +69,7 @@ public sealed record ImageInventory(OperatingSystem? OperatingSystem, IReadOnlyL
                 path == "/var/lib/dpkg/status" || (path.StartsWith("/var/lib/dpkg/status.d/", StringComparison.Ordinal) && !path.EndsWith(".md5sums", StringComparison.Ordinal))
                     ? OsPackages.ParseDpkgStatus(text, os, path)
                 : path == "/lib/apk/db/installed" ? OsPackages.ParseApkInstalled(text, os, path)
+                : LayerAnalyzer.RpmDatabasePaths.Contains(path, StringComparer.Ordinal) ? OsPackages.ParseRpmList(text, os, path)
                 : [];
             all.AddRange(found.Select(p => p with { Layer = layer }));
         }

@@ -1,6 +1,6 @@
 namespace Registry.Vulnerabilities.Inventory;
 
-/// <summary>The package databases of Linux distributions: dpkg (<c>var/lib/dpkg/status</c>, distroless <c>status.d/*</c>) and apk (<c>lib/apk/db/installed</c>).</summary>
+/// <summary>The package databases of Linux distributions: dpkg (<c>var/lib/dpkg/status</c>, distroless <c>status.d/*</c>), apk (<c>lib/apk/db/installed</c>) and rpm (sqlite).</summary>
 public static class OsPackages
 {
     /// <summary>
@@ -75,6 +75,21 @@ public static class OsPackages
 
         return packages;
     }
+
+    /// <summary>The RPMs of an rpm database (see <see cref="RpmDatabase"/>); advisories of RPM distributions name binary packages.</summary>
+    public static IReadOnlyList<InstalledPackage> ParseRpmList(string text, OperatingSystem? os, string location) =>
+        RpmDatabase.FromText(text).Select(rpm => new InstalledPackage
+        {
+            Type = PackageTypes.Rpm,
+            Name = rpm.Name,
+            Version = rpm.Evr,
+            SourceName = rpm.SourceName,
+            Architecture = rpm.Architecture,
+            License = rpm.License,
+            Location = location,
+            Purl = Purl.Of(PackageTypes.Rpm, os?.Id ?? "redhat", rpm.Name, $"{rpm.Version}-{rpm.Release}",
+                ("arch", rpm.Architecture), ("epoch", rpm.Epoch is > 0 ? rpm.Epoch.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) : null), ("distro", os?.Distro), ("upstream", rpm.SourceRpm)),
+        }).ToList();
 
     /// <summary>Blank-line separated records of <c>Key: value</c> (dpkg, continuation lines start with a space) or <c>K:value</c> (apk).</summary>
     private static IEnumerable<Dictionary<string, string>> Stanzas(string text, bool dpkgStyle)
