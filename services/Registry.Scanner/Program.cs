@@ -2,16 +2,22 @@ using Registry.Messaging;
 using Registry.Scanner;
 using Registry.Security;
 
-var builder = WebApplication.CreateBuilder(args);
+var command = ScannerCommands.Parse(args, out var hostArgs);
+var builder = WebApplication.CreateBuilder(hostArgs);
 
 builder.AddServiceDefaults();
 builder.AddScanner();
 builder.AddRegistryBus();
 
 var app = builder.Build();
+if (command is not null)
+{
+    return await command.RunAsync(app);
+}
 
 app.UseGatewayForwardedHeaders();
 app.MapDefaultEndpoints();
 app.MapScanner();
 
 app.Run();
+return 0;

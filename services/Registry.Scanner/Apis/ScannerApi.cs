@@ -105,7 +105,7 @@ internal static class ScannerApi
         });
 
     /// <summary>The body is OSV JSON (one record or an array) or a zip of OSV files, as osv.dev publishes them; every image scanned before is rescanned.</summary>
-    internal static async Task<IResult> Import(HttpRequest request, VulnerabilityDatabase database, Rescanner rescanner, IOptions<ScannerOptions> options, CancellationToken cancellationToken)
+    internal static async Task<IResult> Import(HttpRequest request, VulnerabilityDatabase database, IOptions<ScannerOptions> options, CancellationToken cancellationToken)
     {
         if (request.ContentLength is { } length && length > options.Value.MaxImportBytes)
         {
@@ -120,7 +120,6 @@ internal static class ScannerApi
         }
 
         var record = await database.ImportAsync(buffer.ToArray(), request.ContentType ?? "application/json", cancellationToken);
-        rescanner.Start();
         return TypedResults.Created("/api/vulnerabilities", new { version = record.Version, updatedAt = record.UpdatedAt, advisories = database.Index.Count, sources = record.Sources });
     }
 

@@ -7,13 +7,29 @@ namespace Registry.Scanner.Scanning;
 
 /// <summary>
 /// When the vulnerability database changes, every image scanned before is matched again: layer inventories come from
-/// the cache, so a rescan costs the matching and new referrers, not reading layers. Runs in the instance that imported;
-/// an image it did not reach (the instance stopped) is rescanned when next pushed or scanned on demand.
+/// the cache, so a rescan costs the matching and new referrers, not reading layers. Of the instances that see a new
+/// version, the one that claims it in storage (<c>vulndb/rescans/&lt;version&gt;</c>, written only if absent) does the
+/// work; an image it did not reach (the instance stopped) is rescanned when next pushed or scanned on demand.
 /// </summary>
 internal sealed partial class Rescanner(IStorageDriverFactory storage, ScanStore store, ImageScanner scanner, VulnerabilityDatabase database, IHostApplicationLifetime lifetime, ILogger<Rescanner> logger)
 {
     private const string ReportsRoot = "scans/reports";
     private int _running;
+
+    /// <summary>Starts the rescan for <paramref name="version"/> here unless another instance claimed it first.</summary>
+    public async Task StartIfClaimedAsync(string version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await storage.ForPlatform().WriteAsync($"vulndb/rescans/{version}.json", "{}"u8.ToArray(), StorageCondition.NotExists, cancellationToken);
+        }
+        catch (StoragePreconditionFailedException)
+        {
+            return;
+        }
+
+        Start();
+    }
 
     public void Start()
     {
