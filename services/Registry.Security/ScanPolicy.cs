@@ -40,14 +40,21 @@ public sealed record ScanPolicy
 
         var threshold = RankOf(BlockSeverity);
         return verdict.Findings
-            .Where(f => RankOf(f.Severity) >= threshold && !Allowlist.Contains(f.Id, StringComparer.OrdinalIgnoreCase))
+            .Where(f => RankOf(f.Severity) >= threshold && !IsAllowed(f))
             .OrderByDescending(f => RankOf(f.Severity))
             .ThenBy(f => f.Id, StringComparer.Ordinal)
             .FirstOrDefault();
     }
+
+    private bool IsAllowed(ScanVerdictFinding finding) =>
+        Allowlist.Contains(finding.Id, StringComparer.OrdinalIgnoreCase) || finding.Aliases.Any(alias => Allowlist.Contains(alias, StringComparer.OrdinalIgnoreCase));
 }
 
-public sealed record ScanVerdictFinding(string Id, string Severity, string Package, string InstalledVersion, string? FixedVersion);
+public sealed record ScanVerdictFinding(string Id, string Severity, string Package, string InstalledVersion, string? FixedVersion)
+{
+    /// <summary>The same vulnerability's other ids (a GHSA advisory's CVE), so an allowlist entry may name either.</summary>
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+}
 
 /// <summary>What distribution needs of an image's latest scan (written by the scanner beside its full report).</summary>
 public sealed record ScanVerdict(string Digest, DateTimeOffset ScannedAt, string DatabaseVersion, IReadOnlyList<ScanVerdictFinding> Findings);

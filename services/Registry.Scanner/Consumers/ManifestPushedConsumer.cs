@@ -15,19 +15,13 @@ internal sealed class ManifestPushedConsumer(
     public async Task Consume(ConsumeContext<ManifestPushed> context)
     {
         var pushed = context.Message;
-        if (!options.Value.ScanOnPush || (pushed.ArtifactType is not null && !ImageScanner.IsImageConfig(pushed.ArtifactType)) || !MediaTypes.IsSupportedManifest(pushed.MediaType))
+        if ((pushed.ArtifactType is not null && !ImageScanner.IsImageConfig(pushed.ArtifactType)) || !MediaTypes.IsSupportedManifest(pushed.MediaType))
         {
             return;
         }
 
-        if (MediaTypes.IsImageManifest(pushed.MediaType)
-            && await store.FindReportAsync(pushed.Registry, Digest.Parse(pushed.Digest), context.CancellationToken) is { } report
-            && report.DatabaseVersion == database.Version && report.Repository == pushed.Repository)
-        {
-            return;
-        }
-
-        // Quarantine is announced before the scan (the quarantine webhook action); the pull gate holds the image meanwhile.
+        // Quarantine is announced before the scan (the quarantine webhook action), and also when scans run only on
+        // demand: the pull gate holds the image until a scan clears it.
         if (MediaTypes.IsImageManifest(pushed.MediaType)
             && (await store.PolicyAsync(pushed.Registry, context.CancellationToken)).Quarantine
             && await store.FindReportAsync(pushed.Registry, Digest.Parse(pushed.Digest), context.CancellationToken) is null)
@@ -47,6 +41,18 @@ internal sealed class ManifestPushedConsumer(
                 Request = pushed.Request,
                 Source = pushed.Source,
             }, context.CancellationToken);
+        }
+
+        if (!options.Value.ScanOnPush)
+        {
+            return;
+        }
+
+        if (MediaTypes.IsImageManifest(pushed.MediaType)
+            && await store.FindReportAsync(pushed.Registry, Digest.Parse(pushed.Digest), context.CancellationToken) is { } report
+            && report.DatabaseVersion == database.Version && report.Repository == pushed.Repository)
+        {
+            return;
         }
 
         try

@@ -38,6 +38,7 @@ internal sealed partial class ImageScanner(
 
     private static readonly SourceInfo ThisInstance = new() { Address = Environment.MachineName, InstanceId = Guid.NewGuid().ToString("N") };
     private static readonly byte[] EmptyConfig = "{}"u8.ToArray();
+    private readonly KeyedLock scanning = new();
 
     /// <summary>The reports of every image the reference names (one for an image, one per platform for an index); empty for artifacts that are not images.</summary>
     public async Task<IReadOnlyList<ScanReport>> ScanAsync(RepositoryPath repository, Reference reference, CancellationToken cancellationToken)
@@ -83,7 +84,19 @@ internal sealed partial class ImageScanner(
 
     private const string DockerConfig = "application/vnd.docker.container.image.v1+json";
 
+    /// <summary>
+    /// One scan of an image at a time (two tags pushed at once, an index scanned while its children's own pushes are):
+    /// each scan replaces the referrers of the one before, so overlapping scans would leave two SBOMs behind.
+    /// </summary>
     private async Task<ScanReport> ScanImageAsync(RepositoryPath repository, ManifestDescriptor descriptor, Manifest manifest, CancellationToken cancellationToken)
+    {
+        using (await scanning.AcquireAsync($"{repository.Registry}/{descriptor.Digest}", cancellationToken))
+        {
+            return await ScanImageExclusiveAsync(repository, descriptor, manifest, cancellationToken);
+        }
+    }
+
+    private async Task<ScanReport> ScanImageExclusiveAsync(RepositoryPath repository, ManifestDescriptor descriptor, Manifest manifest, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var layers = new List<LayerInventory>();
@@ -136,17 +149,17 @@ internal sealed partial class ImageScanner(
             DurationMs = 0,
             LayersScanned = scanned,
             LayersFromCache = cached,
+            UnreadableLayers = layers.Where(l => l.Unreadable is not null).Select(l => new UnreadableLayer(l.Digest, l.Unreadable!)).ToList() is { Count: > 0 } unreadable ? unreadable : null,
         };
 
         if (options.Value.AttachReferrers)
         {
-            var previous = await store.FindReportAsync(repository.Registry, Digest.Parse(descriptor.Digest), cancellationToken);
             var sbom = CycloneDx.Write(new SbomSubject($"{repository.Name}", descriptor.Digest, scannedAt), image, findings);
             var sbomRef = await AttachAsync(repository, descriptor, CycloneDx.MediaType, CycloneDx.MediaType, sbom, scannedAt, cancellationToken);
             var reportBytes = JsonSerializer.SerializeToUtf8Bytes(report with { DurationMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1) }, ScanJson.Default.ScanReport);
             var reportRef = await AttachAsync(repository, descriptor, ReportArtifactType, "application/json", reportBytes, scannedAt, cancellationToken);
             report = report with { Sbom = sbomRef, Report = reportRef };
-            await DetachAsync(repository, previous, report, cancellationToken);
+            await DetachAsync(repository, descriptor, report, cancellationToken);
         }
 
         report = report with { DurationMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1) };
@@ -155,7 +168,7 @@ internal sealed partial class ImageScanner(
             descriptor.Digest,
             scannedAt,
             version,
-            findings.Select(f => new ScanVerdictFinding(f.Id, f.Severity, f.AdvisoryPackage, f.InstalledVersion, f.FixedVersion)).ToList()), cancellationToken);
+            findings.Select(f => new ScanVerdictFinding(f.Id, f.Severity, f.AdvisoryPackage, f.InstalledVersion, f.FixedVersion) { Aliases = f.Aliases }).ToList()), cancellationToken);
         await outbox.AddAsync(new ScanCompleted
         {
             EventId = Guid.NewGuid(),
@@ -203,14 +216,19 @@ internal sealed partial class ImageScanner(
         return new ArtifactRef(stored.Digest, MediaTypes.OciManifest, artifactType);
     }
 
-    /// <summary>The previous scan's referrers go once the new ones are attached, so an image carries one current SBOM and report.</summary>
-    private async Task DetachAsync(RepositoryPath repository, ScanReport? previous, ScanReport current, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every earlier scan's referrers go once the new ones are attached, so an image carries one current SBOM and report
+    /// (also those of a scan that stopped between attaching and recording its report).
+    /// </summary>
+    private async Task DetachAsync(RepositoryPath repository, ManifestDescriptor subject, ScanReport current, CancellationToken cancellationToken)
     {
-        foreach (var old in new[] { previous?.Sbom, previous?.Report }.OfType<ArtifactRef>())
+        foreach (var referrer in await manifests.ListReferrersAsync(repository, Digest.Parse(subject.Digest), cancellationToken))
         {
-            if (old.Digest != current.Sbom?.Digest && old.Digest != current.Report?.Digest)
+            if (referrer.Annotations?.ContainsKey(ScannerAnnotation) == true
+                && referrer.ArtifactType is CycloneDx.MediaType or ReportArtifactType
+                && referrer.Digest != current.Sbom?.Digest && referrer.Digest != current.Report?.Digest)
             {
-                await manifests.DeleteAsync(repository, Reference.Parse(old.Digest), cancellationToken);
+                await manifests.DeleteAsync(repository, Reference.Parse(referrer.Digest), cancellationToken);
             }
         }
     }

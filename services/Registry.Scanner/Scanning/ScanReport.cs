@@ -50,10 +50,15 @@ internal sealed record ScanReport
 
     public required int LayersFromCache { get; init; }
 
+    /// <summary>Layers that are no readable archive (not a tar, truncated, corrupt compression): their packages are unknown.</summary>
+    public IReadOnlyList<UnreadableLayer>? UnreadableLayers { get; init; }
+
     public ArtifactRef? Sbom { get; init; }
 
     public ArtifactRef? Report { get; init; }
 }
+
+internal sealed record UnreadableLayer(string Digest, string Reason);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ScanReport))]

@@ -133,17 +133,37 @@ public static class LanguagePackages
     /// </summary>
     public static InstalledPackage? ParseJavaManifest(string text, string location)
     {
+        // As java.util.jar.Manifest reads it: the main section only (up to the first blank line), a line starting with one
+        // space continues the one before (values wrap at 72 bytes), "Name: value", the last of a repeated name wins.
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        string? current = null;
         foreach (var raw in text.Split('\n'))
         {
             var line = raw.TrimEnd('\r');
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0 && line[0] != ' ')
+            if (line.Length == 0)
             {
-                values.TryAdd(line[..colon].Trim(), line[(colon + 1)..].Trim());
+                break;
+            }
+
+            if (line[0] == ' ')
+            {
+                if (current is not null)
+                {
+                    values[current] += line[1..];
+                }
+
+                continue;
+            }
+
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            current = colon > 0 ? line[..colon].Trim() : null;
+            if (current is not null)
+            {
+                values[current] = line[(colon + 1)..].TrimStart(' ');
             }
         }
 
+        values = values.Where(v => v.Value.Trim().Length > 0).ToDictionary(v => v.Key, v => v.Value.Trim(), StringComparer.OrdinalIgnoreCase);
         var symbolicName = values.GetValueOrDefault("Bundle-SymbolicName")?.Split(';')[0].Trim();
         var name = values.GetValueOrDefault("Implementation-Title") ?? symbolicName ?? values.GetValueOrDefault("Specification-Title");
         var version = values.GetValueOrDefault("Implementation-Version") ?? values.GetValueOrDefault("Bundle-Version") ?? values.GetValueOrDefault("Specification-Version");
@@ -169,7 +189,7 @@ public static class LanguagePackages
             if (dependency.Value.TryGetProperty("version", out var version) && version.ValueKind == JsonValueKind.String
                 && !version.GetString()!.StartsWith("file:", StringComparison.Ordinal))
             {
-                packages.Add(NpmPackage(dependency.Name, version.GetString()!, location));
+                packages.Add(NpmLockV1Package(dependency.Name, version.GetString()!, location));
             }
 
             if (dependency.Value.TryGetProperty("dependencies", out var nested))
@@ -177,6 +197,17 @@ public static class LanguagePackages
                 AddLockV1(nested, location, packages);
             }
         }
+    }
+
+    /// <summary>An aliased dependency (<c>"b": {"version": "npm:c@1.0.0"}</c>) is package <c>c</c> installed under another name.</summary>
+    private static InstalledPackage NpmLockV1Package(string installedAs, string version, string location)
+    {
+        if (version.StartsWith("npm:", StringComparison.Ordinal) && version.LastIndexOf('@') is > 4 and var at)
+        {
+            return NpmPackage(version[4..at], version[(at + 1)..], location);
+        }
+
+        return NpmPackage(installedAs, version, location);
     }
 
     private static InstalledPackage NpmPackage(string fullName, string version, string location)

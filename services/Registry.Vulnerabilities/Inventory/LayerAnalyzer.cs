@@ -20,9 +20,25 @@ public static class LayerAnalyzer
     private static readonly string[] OsFilePaths =
         ["/etc/os-release", "/usr/lib/os-release", "/etc/alpine-release", "/etc/debian_version", "/var/lib/dpkg/status", "/lib/apk/db/installed"];
 
+    /// <summary>
+    /// The layer's inventory. A blob that is no archive at all (an artifact layer, a truncated or corrupt tarball) is not an
+    /// error of the scan: it yields an inventory marked <see cref="LayerInventory.Unreadable"/> that names the reason.
+    /// </summary>
     public static async Task<LayerInventory> AnalyzeAsync(Stream blob, string digest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(blob);
+        try
+        {
+            return await ReadArchiveAsync(blob, digest, cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or ZstdSharp.ZstdException)
+        {
+            return new LayerInventory { Digest = digest, Unreadable = ex.Message };
+        }
+    }
+
+    private static async Task<LayerInventory> ReadArchiveAsync(Stream blob, string digest, CancellationToken cancellationToken)
+    {
         await using var tar = await DecompressAsync(blob, cancellationToken);
         using var reader = new TarReader(tar, leaveOpen: true);
         var packages = new List<InstalledPackage>();

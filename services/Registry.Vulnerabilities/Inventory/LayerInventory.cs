@@ -25,6 +25,9 @@ public sealed record LayerInventory
 
     /// <summary>Directories whose content from the layers below the layer hides (<c>.wh..wh..opq</c>).</summary>
     public IReadOnlyList<string> OpaqueDirectories { get; init; } = [];
+
+    /// <summary>Why the blob could not be read as a layer archive (not a tar, truncated, corrupt compression); null when it was read.</summary>
+    public string? Unreadable { get; init; }
 }
 
 /// <summary>An image's packages as its final filesystem has them, with the distribution they belong to.</summary>

@@ -45,9 +45,13 @@ public sealed record OperatingSystem(string Id, string? VersionId, string? Prett
             }
 
             var value = line[(equals + 1)..].Trim();
-            if (value.Length >= 2 && (value[0] == '"' || value[0] == '\'') && value[^1] == value[0])
+            if (value.Length >= 2 && value[0] == '\'' && value[^1] == '\'')
             {
-                value = value[1..^1].Replace("\\\"", "\"", StringComparison.Ordinal);
+                value = value[1..^1];
+            }
+            else if (value.Length >= 2 && value[0] == '"' && value[^1] == '"')
+            {
+                value = UnescapeDoubleQuoted(value[1..^1]);
             }
 
             values[line[..equals]] = value;
@@ -56,6 +60,23 @@ public sealed record OperatingSystem(string Id, string? VersionId, string? Prett
         return values.TryGetValue("ID", out var id) && id.Length > 0
             ? new OperatingSystem(id.ToLowerInvariant(), values.GetValueOrDefault("VERSION_ID"), values.GetValueOrDefault("PRETTY_NAME"))
             : null;
+    }
+
+    /// <summary>As the shell reads a double-quoted string (os-release(5)): a backslash escapes only <c>$ ` " \\</c>.</summary>
+    private static string UnescapeDoubleQuoted(string quoted)
+    {
+        var text = new System.Text.StringBuilder(quoted.Length);
+        for (var i = 0; i < quoted.Length; i++)
+        {
+            if (quoted[i] == '\\' && i + 1 < quoted.Length && quoted[i + 1] is '$' or '`' or '"' or '\\')
+            {
+                i++;
+            }
+
+            text.Append(quoted[i]);
+        }
+
+        return text.ToString();
     }
 
     /// <summary>Alpine's <c>/etc/alpine-release</c> (<c>3.18.4</c>).</summary>

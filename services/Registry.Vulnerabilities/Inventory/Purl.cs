@@ -23,6 +23,26 @@ public static class Purl
         return purl.ToString();
     }
 
-    /// <summary>Percent-encodes all but unreserved characters (and keeps <c>+</c>, common in versions, readable as <c>%2B</c>).</summary>
-    private static string Encode(string value) => Uri.EscapeDataString(value);
+    /// <summary>
+    /// Percent-encodes every UTF-8 octet but alphanumerics and <c>.-_~</c>, and leaves the colon alone: the purl spec says
+    /// it "MUST NOT be encoded" (Debian epochs <c>1:2.3</c>, Maven classifiers).
+    /// </summary>
+    private static string Encode(string value)
+    {
+        var text = new StringBuilder(value.Length);
+        foreach (var octet in Encoding.UTF8.GetBytes(value))
+        {
+            var c = (char)octet;
+            if (char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '~' or ':')
+            {
+                text.Append(c);
+            }
+            else
+            {
+                text.Append('%').Append(octet.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return text.ToString();
+    }
 }

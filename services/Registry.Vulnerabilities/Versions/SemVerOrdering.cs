@@ -44,6 +44,24 @@ internal sealed class SemVerOrdering(string name, bool caseInsensitiveLabels, in
 
     private int CompareIdentifier(string left, string right)
     {
+        if (caseInsensitiveLabels)
+        {
+            // NuGet.Versioning: a label is a number when int.TryParse takes it, sign included ("-1" is minus one).
+            var leftIsInt = int.TryParse(left, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var leftInt);
+            var rightIsInt = int.TryParse(right, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var rightInt);
+            if (leftIsInt && rightIsInt)
+            {
+                return leftInt.CompareTo(rightInt) switch { < 0 => -1, > 0 => 1, _ => 0 };
+            }
+
+            if (leftIsInt != rightIsInt)
+            {
+                return leftIsInt ? -1 : 1;
+            }
+
+            return VersionOrderings.Sign(string.Compare(left, right, StringComparison.OrdinalIgnoreCase));
+        }
+
         var leftNumeric = left.Length > 0 && !left.AsSpan().ContainsAnyExceptInRange('0', '9');
         var rightNumeric = right.Length > 0 && !right.AsSpan().ContainsAnyExceptInRange('0', '9');
         if (leftNumeric && rightNumeric)
@@ -56,9 +74,7 @@ internal sealed class SemVerOrdering(string name, bool caseInsensitiveLabels, in
             return leftNumeric ? -1 : 1;
         }
 
-        return VersionOrderings.Sign(caseInsensitiveLabels
-            ? string.Compare(left, right, StringComparison.OrdinalIgnoreCase)
-            : string.CompareOrdinal(left, right));
+        return VersionOrderings.Sign(string.CompareOrdinal(left, right));
     }
 
     private static (string[] Numbers, string[] Labels) Split(string version)
