@@ -289,3 +289,41 @@ public sealed record ImageQuarantined : IRegistryEvent
 
     public SourceInfo? Source { get; init; }
 }
+
+/// <summary>
+/// A manifest pushed in another region (and its blobs, and its tag) has landed in <see cref="Region"/> and can be pulled
+/// there: what regional webhooks announce.
+/// </summary>
+public sealed record ReplicaSynced : IRegistryEvent
+{
+    public required Guid EventId { get; init; }
+
+    public required string Registry { get; init; }
+
+    /// <summary>The region the content reached.</summary>
+    public required string Region { get; init; }
+
+    /// <summary>The region it was pushed to.</summary>
+    public required string SourceRegion { get; init; }
+
+    public required string Repository { get; init; }
+
+    public string? Tag { get; init; }
+
+    public required string Digest { get; init; }
+
+    public required string MediaType { get; init; }
+
+    public required long Size { get; init; }
+
+    /// <summary>When the push was acknowledged in the source region: with <see cref="OccurredAt"/>, the replication lag.</summary>
+    public required DateTimeOffset PushedAt { get; init; }
+
+    public required DateTimeOffset OccurredAt { get; init; }
+
+    public string? Actor { get; init; }
+
+    public RequestInfo? Request { get; init; }
+
+    public SourceInfo? Source { get; init; }
+}

@@ -15,6 +15,15 @@ public static class DistributionExtensions
     public const string CacheConnectionName = "cache";
 
     /// <summary>
+    /// The key of the manifest store that raises no events: for the platform's own bookkeeping writes (the scanner's SBOM
+    /// and report referrers), which are not a user's push and must not reach webhooks.
+    /// </summary>
+    public const string WithoutEvents = "without-events";
+
+    /// <summary>The key of the cache every region shares; each region reads and writes it through its own key scope.</summary>
+    internal const string SharedCache = "shared";
+
+    /// <summary>
     /// Registers the distribution service: its stores (<see cref="AddDistributionStores"/>), token checks for <c>/v2</c>
     /// and the upload hash cache. The host adds the bus (<see cref="MessagingExtensions.AddRegistryBus"/>) once every
     /// service is added.
@@ -52,23 +61,28 @@ public static class DistributionExtensions
         if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(CacheConnectionName)))
         {
             builder.AddRedisClient(CacheConnectionName, configureOptions: options => options.AbortOnConnectFail = false);
-            builder.Services.AddSingleton<IRegistryCache>(services =>
+            builder.Services.AddKeyedSingleton<IRegistryCache>(SharedCache, (services, _) =>
                 new RedisRegistryCache(services.GetRequiredService<IConnectionMultiplexer>(), services.GetRequiredService<ILogger<RedisRegistryCache>>()));
         }
         else
         {
-            builder.Services.AddSingleton<IRegistryCache, MemoryRegistryCache>();
+            builder.Services.AddKeyedSingleton<IRegistryCache, MemoryRegistryCache>(SharedCache);
         }
+
+        builder.Services.AddSingleton<IRegistryCache>(services => new RegionScopedCache(
+            services.GetRequiredKeyedService<IRegistryCache>(SharedCache),
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DistributionOptions>>().Value.Region));
 
         builder.Services.AddSingleton<IBlobStore>(services => new CachingBlobStore(
             new StorageBlobStore(services.GetRequiredService<IStorageDriverFactory>()),
             services.GetRequiredService<IRegistryCache>()));
         builder.AddEventOutbox();
         builder.Services.AddHttpContextAccessor();
+        builder.Services.AddKeyedSingleton<IManifestStore>(WithoutEvents, (services, _) => new CachingManifestStore(
+            new StorageManifestStore(services.GetRequiredService<IStorageDriverFactory>(), services.GetRequiredService<IBlobStore>()),
+            services.GetRequiredService<IRegistryCache>()));
         builder.Services.AddSingleton<IManifestStore>(services => new EventingManifestStore(
-            new CachingManifestStore(
-                new StorageManifestStore(services.GetRequiredService<IStorageDriverFactory>(), services.GetRequiredService<IBlobStore>()),
-                services.GetRequiredService<IRegistryCache>()),
+            services.GetRequiredKeyedService<IManifestStore>(WithoutEvents),
             services.GetRequiredService<IEventOutbox>(),
             services.GetRequiredService<IHttpContextAccessor>(),
             services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DistributionOptions>>(),

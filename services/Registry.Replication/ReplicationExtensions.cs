@@ -2,7 +2,10 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Registry.Distribution;
 using Registry.Replication.Apis;
+using Registry.Replication.Geo;
 using Registry.Replication.Import;
+using Registry.Messaging;
+using Registry.Storage;
 using Registry.Security;
 
 namespace Registry.Replication;
@@ -10,7 +13,8 @@ namespace Registry.Replication;
 public static class ReplicationExtensions
 {
     /// <summary>
-    /// Registers the replication service: today image import (<c>/api/registries/{registry}/import</c>), writing through
+    /// Registers the replication service: geo-replication of every registry with replicas (<c>/api/registries/{registry}/replications</c>,
+    /// the regions' storage under <c>Regions</c>) and image import (<c>/api/registries/{registry}/import</c>), writing through
     /// the same content stores as distribution. The host adds the bus (events of imported manifests) once every service is added.
     /// </summary>
     public static IHostApplicationBuilder AddReplication(this IHostApplicationBuilder builder)
@@ -20,8 +24,24 @@ public static class ReplicationExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        builder.Services.AddOptions<ReplicationOptions>()
+            .Bind(builder.Configuration.GetSection(ReplicationOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
         builder.AddDistributionStores();
         builder.AddRegistrySecurity();
+        var configuration = builder.Configuration;
+        builder.Services.AddSingleton(services => new RegionalStorage(
+            services.GetRequiredService<IOptions<DistributionOptions>>().Value.Region,
+            services.GetRequiredService<Registry.Storage.IStorageDriverFactory>(),
+            configuration));
+        builder.Services.AddSingleton<ReplicaStore>();
+        builder.Services.AddSingleton<ReplicationStatus>();
+        builder.Services.AddSingleton<Replicator>();
+        builder.Services.AddSingleton<Reconciler>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Reconciler>());
+        builder.AddRegistryConsumers(bus => bus.AddConsumer<ReplicationConsumer>(typeof(ReplicationConsumerDefinition)));
         builder.Services.AddSingleton<ImportOperationStore>();
         builder.Services.AddSingleton<Importer>();
 
@@ -53,6 +73,7 @@ public static class ReplicationExtensions
     public static IEndpointRouteBuilder MapReplication(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapImportApi();
+        endpoints.MapReplicationsApi();
         return endpoints;
     }
 }

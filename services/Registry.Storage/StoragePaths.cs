@@ -109,6 +109,22 @@ public static class StoragePaths
     /// <summary>An import operation of a registry (registry partition): its request, status and progress.</summary>
     public static string ImportOperation(Guid operationId) => $"imports/{operationId:N}.json";
 
+    /// <summary>Platform partition of the home region: the replicas of every registry, one folder per registry.</summary>
+    public const string ReplicasRoot = "replication/replicas";
+
+    public static string Replicas(string registry) =>
+        OciGrammar.IsRegistryName(registry) ? $"{ReplicasRoot}/{registry}" : throw new ArgumentException("invalid registry name", nameof(registry));
+
+    public static string Replica(string registry, string name) =>
+        name.Length is >= 2 and <= 50 && name.All(char.IsAsciiLetterOrDigit) ? $"{Replicas(registry)}/{name}.json" : throw new ArgumentException("invalid replication name", nameof(name));
+
+    /// <summary>Registry partition of each region: the newest change of a tag this region has applied (convergence of concurrent pushes).</summary>
+    public static string ReplicationTagMarker(string repository, string tag) =>
+        OciGrammar.IsTag(tag) ? $"replication/tags/{Checked(repository)}/_tags/{tag}.json" : throw new ArgumentException("invalid tag", nameof(tag));
+
+    /// <summary>Registry partition of the receiving region: a blob copy in progress (its upload), so an interrupted copy resumes.</summary>
+    public static string ReplicationCopy(Digest blob) => $"replication/copies/{blob.Algorithm}/{blob.Hex}.json";
+
     public static string PendingDeliveries(Guid batchId) => $"{PendingDeliveriesRoot}/{batchId:N}.json";
 
     /// <summary>ACR's rule for webhook names: 5 to 50 ASCII letters and digits.</summary>

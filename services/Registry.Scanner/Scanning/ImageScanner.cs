@@ -22,7 +22,7 @@ namespace Registry.Scanner.Scanning;
 /// is raised through the outbox.
 /// </summary>
 internal sealed partial class ImageScanner(
-    IManifestStore manifests,
+    [FromKeyedServices(DistributionExtensions.WithoutEvents)] IManifestStore manifests,
     IBlobStore blobs,
     IUploadStore uploads,
     IEventOutbox outbox,

@@ -1,7 +1,7 @@
-namespace Registry.Scanner.Scanning;
+namespace Registry.Distribution.Core;
 
 /// <summary>Mutual exclusion per key within this process; a key's gate lives only while someone holds or awaits it.</summary>
-internal sealed class KeyedLock
+public sealed class KeyedLock
 {
     private readonly Dictionary<string, Gate> gates = new(StringComparer.Ordinal);
 

@@ -1,0 +1,23 @@
+using Registry.Distribution.Caching;
+using Registry.Storage;
+
+namespace Registry.Distribution.Core;
+
+/// <summary>The content stores of one region, raising no events: what replication reads from and writes to.</summary>
+public sealed record ContentStores(IBlobStore Blobs, IManifestStore Manifests, IUploadStore Uploads);
+
+public static class RegionContentStores
+{
+    /// <summary>
+    /// The stores over <paramref name="storage"/> with the region's view of the shared cache, so a write here invalidates
+    /// what that region's distribution instances cached. Needs <see cref="DistributionExtensions.AddDistributionStores"/>.
+    /// </summary>
+    public static ContentStores Create(IServiceProvider services, IStorageDriverFactory storage, string region)
+    {
+        var cache = new RegionScopedCache(services.GetRequiredKeyedService<IRegistryCache>(DistributionExtensions.SharedCache), region);
+        var blobs = new CachingBlobStore(new StorageBlobStore(storage), cache);
+        var manifests = new CachingManifestStore(new StorageManifestStore(storage, blobs), cache);
+        var uploads = new StorageUploadStore(storage, blobs, services.GetRequiredService<UploadHashCache>(), services.GetRequiredService<TimeProvider>());
+        return new ContentStores(blobs, manifests, uploads);
+    }
+}

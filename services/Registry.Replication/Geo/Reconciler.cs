@@ -1,0 +1,251 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Registry.Distribution.Core;
+using Registry.Oci;
+using Registry.Storage;
+
+namespace Registry.Replication.Geo;
+
+/// <summary>What one reconciliation of a registry found and did.</summary>
+internal sealed record ReconcileResult(string Registry, int Repositories, int Tags, int TagsRepaired, int ManifestsCopied, IReadOnlyList<string> UnavailableRegions);
+
+/// <summary>
+/// Convergence that does not depend on every event arriving: every <c>Replication:ReconcileInterval</c> (and every
+/// <c>Replication:RetryInterval</c> for a registry whose replication failed, e.g. a region that was down) each region's
+/// repositories, tags, tag deletes and referrers are compared with every other region's, and what differs is applied by
+/// the same rule as the events (the newest change of a tag wins; content missing somewhere is copied).
+/// </summary>
+internal sealed partial class Reconciler(
+    ReplicaStore replicas,
+    Replicator replicator,
+    ReplicationStatus status,
+    RegionalStorage regions,
+    IOptions<ReplicationOptions> options,
+    TimeProvider time,
+    ILogger<Reconciler> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var lastFull = DateTimeOffset.MinValue;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.Value.RetryInterval, time, stoppingToken);
+                var full = time.GetUtcNow() - lastFull >= options.Value.ReconcileInterval;
+                await foreach (var registry in replicas.ListRegistriesAsync(stoppingToken))
+                {
+                    var set = await replicas.RegionsOfAsync(registry, stoppingToken);
+                    if (set.Count > 1 && (full || set.Any(region => status.HasFailed(registry, region))))
+                    {
+                        await ReconcileAsync(registry, stoppingToken);
+                    }
+                }
+
+                if (full)
+                {
+                    lastFull = time.GetUtcNow();
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogPassFailed(logger, ex);
+            }
+        }
+    }
+
+    public async Task<ReconcileResult> ReconcileAsync(string registry, CancellationToken cancellationToken)
+    {
+        var set = await replicas.RegionsOfAsync(registry, cancellationToken);
+        var repositories = new SortedSet<string>(StringComparer.Ordinal);
+        var unavailable = new List<string>();
+        var available = new List<string>();
+        foreach (var region in set)
+        {
+            try
+            {
+                foreach (var repository in await ListRepositoriesAsync(region, registry, cancellationToken))
+                {
+                    repositories.Add(repository);
+                }
+
+                available.Add(region);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                status.Failed(registry, region, $"reconciliation could not list the region: {ex.Message}");
+                unavailable.Add(region);
+            }
+        }
+
+        var (tags, repaired, copied) = (0, 0, 0);
+        var failed = false;
+        if (available.Count > 1)
+        {
+            await Parallel.ForEachAsync(repositories, new ParallelOptions { MaxDegreeOfParallelism = options.Value.ParallelRepositories, CancellationToken = cancellationToken }, async (name, token) =>
+            {
+                try
+                {
+                    var (t, r, c) = await ReconcileRepositoryAsync(new RepositoryPath(registry, name), available, token);
+                    Interlocked.Add(ref tags, t);
+                    Interlocked.Add(ref repaired, r);
+                    Interlocked.Add(ref copied, c);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    failed = true;
+                    LogRepositoryFailed(logger, ex, registry, name);
+                }
+            });
+        }
+
+        if (!failed)
+        {
+            foreach (var region in available)
+            {
+                status.Succeeded(registry, region);
+            }
+        }
+
+        var result = new ReconcileResult(registry, repositories.Count, tags, repaired, copied, unavailable);
+        LogReconciled(logger, registry, result.Repositories, result.Tags, result.TagsRepaired, result.ManifestsCopied, unavailable);
+        return result;
+    }
+
+    private async Task<(int Tags, int Repaired, int Copied)> ReconcileRepositoryAsync(RepositoryPath repository, IReadOnlyList<string> available, CancellationToken cancellationToken)
+    {
+        var (tags, repaired, copied) = (0, 0, 0);
+        foreach (var source in available)
+        {
+            var stores = replicator.Stores(source);
+            var driver = regions.For(source).ForRegistry(repository.Registry);
+            foreach (var tag in await ListTagsAsync(stores, repository, cancellationToken))
+            {
+                tags++;
+                var (digest, _) = await Replicator.ReadTagAsync(driver, repository, tag, cancellationToken);
+                if (digest is null || await stores.Manifests.ResolveAsync(repository, Reference.Parse(digest), cancellationToken) is not { } descriptor)
+                {
+                    continue;
+                }
+
+                var change = await ChangeOfAsync(driver, repository, tag, digest, source, cancellationToken);
+                foreach (var target in available.Where(r => r != source))
+                {
+                    var before = await Replicator.ReadTagAsync(regions.For(target).ForRegistry(repository.Registry), repository, tag, cancellationToken);
+                    if (before.Digest != digest)
+                    {
+                        await replicator.CopyManifestAsync(repository, source, target, descriptor, depth: 0, cancellationToken);
+                        await replicator.ApplyTagAsync(repository, tag, change, target, cancellationToken);
+                        repaired++;
+                    }
+
+                    copied += await CopyReferrersAsync(repository, source, target, descriptor.Digest, cancellationToken);
+                }
+            }
+
+            // Tag deletes a region missed: the delete is newer than what that region holds, so the tag goes there too.
+            await foreach (var marker in DeletedTagsAsync(driver, repository, cancellationToken))
+            {
+                foreach (var target in available.Where(r => r != source))
+                {
+                    await replicator.ApplyTagAsync(repository, marker.Tag, marker.Marker with { TagEtag = null }, target, cancellationToken);
+                }
+            }
+        }
+
+        return (tags, repaired, copied);
+    }
+
+    /// <summary>The tag's change as recorded by replication, or — for a tag replication never saw — its link's write time in this region.</summary>
+    private static async Task<TagMarker> ChangeOfAsync(IStorageDriver driver, RepositoryPath repository, string tag, string digest, string region, CancellationToken cancellationToken)
+    {
+        if (await driver.ReadAsync(StoragePaths.ReplicationTagMarker(repository.Name, tag), cancellationToken) is { } stored
+            && JsonSerializer.Deserialize(stored.Content.Span, GeoJson.Default.TagMarker) is { Deleted: false } marker
+            && marker.Digest == digest)
+        {
+            return marker with { TagEtag = null };
+        }
+
+        var link = await driver.GetInfoAsync(StoragePaths.TagLink(repository.Name, tag), cancellationToken);
+        return new TagMarker(digest, link?.LastModified ?? DateTimeOffset.MinValue, region, Deleted: false, TagEtag: null);
+    }
+
+    private async Task<int> CopyReferrersAsync(RepositoryPath repository, string source, string target, string subject, CancellationToken cancellationToken)
+    {
+        var copied = 0;
+        var from = replicator.Stores(source);
+        foreach (var referrer in await from.Manifests.ListReferrersAsync(repository, Digest.Parse(subject), cancellationToken))
+        {
+            if (await replicator.Stores(target).Manifests.ResolveAsync(repository, Reference.Parse(referrer.Digest), cancellationToken) is null
+                && await from.Manifests.ResolveAsync(repository, Reference.Parse(referrer.Digest), cancellationToken) is { } descriptor)
+            {
+                await replicator.CopyManifestAsync(repository, source, target, descriptor, depth: 0, cancellationToken);
+                copied++;
+            }
+        }
+
+        return copied;
+    }
+
+    private static async IAsyncEnumerable<(string Tag, TagMarker Marker)> DeletedTagsAsync(
+        IStorageDriver driver, RepositoryPath repository, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var folder = StoragePaths.ReplicationTagMarker(repository.Name, "x")[..^"/x.json".Length];
+        await foreach (var name in driver.ListAsync(folder, cancellationToken))
+        {
+            var tag = name.EndsWith(".json", StringComparison.Ordinal) ? name[..^5] : null;
+            if (tag is not null && OciGrammar.IsTag(tag)
+                && await driver.ReadAsync($"{folder}/{name}", cancellationToken) is { } stored
+                && JsonSerializer.Deserialize(stored.Content.Span, GeoJson.Default.TagMarker) is { Deleted: true } marker)
+            {
+                yield return (tag, marker);
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> ListRepositoriesAsync(string region, string registry, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        string? last = null;
+        do
+        {
+            var page = await replicator.Stores(region).Manifests.ListRepositoriesAsync(registry, 1000, last, cancellationToken);
+            names.AddRange(page.Items);
+            last = page.Items.Count == 0 ? null : page.Last;
+        }
+        while (last is not null);
+        return names;
+    }
+
+    private static async Task<IReadOnlyList<string>> ListTagsAsync(ContentStores stores, RepositoryPath repository, CancellationToken cancellationToken)
+    {
+        var tags = new List<string>();
+        string? last = null;
+        do
+        {
+            var page = await stores.Manifests.ListTagsAsync(repository, 1000, last, cancellationToken);
+            if (page is null)
+            {
+                break;
+            }
+
+            tags.AddRange(page.Items);
+            last = page.Items.Count == 0 ? null : page.Last;
+        }
+        while (last is not null);
+        return tags;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reconciled {Registry}: {Repositories} repositories, {Tags} tags compared, {Repaired} tags repaired, {Copied} referrers copied; unavailable regions: {Unavailable}")]
+    private static partial void LogReconciled(ILogger logger, string registry, int repositories, int tags, int repaired, int copied, IReadOnlyList<string> unavailable);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciling {Registry}/{Repository} failed")]
+    private static partial void LogRepositoryFailed(ILogger logger, Exception exception, string registry, string repository);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A reconciliation pass failed")]
+    private static partial void LogPassFailed(ILogger logger, Exception exception);
+}

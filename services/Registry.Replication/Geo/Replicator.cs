@@ -1,0 +1,369 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Registry.Contracts;
+using Registry.Distribution.Core;
+using Registry.Messaging;
+using Registry.Oci;
+using Registry.Storage;
+
+namespace Registry.Replication.Geo;
+
+/// <summary>
+/// Applies one region's changes to another, straight between the regions' storage: blobs first (linked when the region
+/// has them already, else streamed in chunks through an upload that survives an interruption), child manifests next,
+/// the manifest and its tag last. Tags converge on the change with the greatest (acknowledged time, region) — the
+/// documented rule for concurrent pushes — through a marker per tag and region. Nothing here raises push or delete
+/// events again; a manifest landing in a region raises <see cref="ReplicaSynced"/>.
+/// </summary>
+internal sealed partial class Replicator(
+    IServiceProvider services,
+    RegionalStorage regions,
+    ReplicationStatus status,
+    IEventOutbox outbox,
+    TimeProvider time,
+    ILogger<Replicator> logger)
+{
+    /// <summary>A blob is copied in chunks of this size, each one durable before the next: what an interrupted copy keeps.</summary>
+    internal const long ChunkBytes = 64L * 1024 * 1024;
+
+    private static readonly SourceInfo ThisInstance = new() { Address = Environment.MachineName, InstanceId = Guid.NewGuid().ToString("N") };
+
+    private readonly ConcurrentDictionary<string, ContentStores> _stores = new(StringComparer.Ordinal);
+    private readonly KeyedLock _tags = new();
+    private readonly KeyedLock _blobs = new();
+
+    public ContentStores Stores(string region) =>
+        _stores.GetOrAdd(region, r => RegionContentStores.Create(services, regions.For(r), r));
+
+    public async Task ReplicatePushAsync(ManifestPushed pushed, IReadOnlyList<string> targets, CancellationToken cancellationToken)
+    {
+        var repository = new RepositoryPath(pushed.Registry, pushed.Repository);
+        var source = Stores(pushed.Region);
+        if (await source.Manifests.ResolveAsync(repository, Reference.Parse(pushed.Digest), cancellationToken) is not { } descriptor)
+        {
+            return; // deleted since it was pushed: its delete follows
+        }
+
+        var change = pushed.Tag is { } tag ? new TagMarker(pushed.Digest, pushed.OccurredAt, pushed.Region, Deleted: false, TagEtag: null) : null;
+        await ForEachAsync(targets, pushed.Registry, pushed.OccurredAt, async target =>
+        {
+            await CopyManifestAsync(repository, pushed.Region, target, descriptor, depth: 0, cancellationToken);
+            if (change is not null)
+            {
+                await ApplyTagAsync(repository, pushed.Tag!, change, target, cancellationToken);
+            }
+
+            await outbox.AddAsync(new ReplicaSynced
+            {
+                EventId = SyncedEventId(pushed.EventId, target),
+                Registry = pushed.Registry,
+                Region = target,
+                SourceRegion = pushed.Region,
+                Repository = pushed.Repository,
+                Tag = pushed.Tag,
+                Digest = pushed.Digest,
+                MediaType = pushed.MediaType,
+                Size = pushed.Size,
+                PushedAt = pushed.OccurredAt,
+                OccurredAt = time.GetUtcNow(),
+                Actor = pushed.Actor,
+                Request = pushed.Request,
+                Source = ThisInstance,
+            }, cancellationToken);
+        });
+
+        if (change is not null)
+        {
+            // The pushing region records the change too, so a later, older change arriving from elsewhere loses there as well.
+            await ApplyTagAsync(repository, pushed.Tag!, change, pushed.Region, cancellationToken);
+        }
+    }
+
+    public Task ReplicateTagDeleteAsync(TagDeleted deleted, IReadOnlyList<string> targets, CancellationToken cancellationToken)
+    {
+        var repository = new RepositoryPath(deleted.Registry, deleted.Repository);
+        var change = new TagMarker(null, deleted.OccurredAt, deleted.Region, Deleted: true, TagEtag: null);
+        return ForEachAsync([.. targets, deleted.Region], deleted.Registry, deleted.OccurredAt, target => ApplyTagAsync(repository, deleted.Tag, change, target, cancellationToken));
+    }
+
+    public Task ReplicateManifestDeleteAsync(ManifestDeleted deleted, IReadOnlyList<string> targets, CancellationToken cancellationToken)
+    {
+        var repository = new RepositoryPath(deleted.Registry, deleted.Repository);
+        return ForEachAsync(targets, deleted.Registry, deleted.OccurredAt, async target =>
+            await Stores(target).Manifests.DeleteAsync(repository, Reference.Parse(deleted.Digest), cancellationToken));
+    }
+
+    public Task ReplicateRepositoryDeleteAsync(RepositoryDeleted deleted, IReadOnlyList<string> targets, CancellationToken cancellationToken)
+    {
+        var repository = new RepositoryPath(deleted.Registry, deleted.Repository);
+        return ForEachAsync(targets, deleted.Registry, deleted.OccurredAt, async target =>
+            await Stores(target).Manifests.DeleteRepositoryAsync(repository, cancellationToken));
+    }
+
+    /// <summary>
+    /// Makes <paramref name="target"/> hold the manifest (with every blob and child it needs) byte for byte; what it
+    /// holds already is not copied again.
+    /// </summary>
+    public async Task CopyManifestAsync(RepositoryPath repository, string sourceRegion, string target, ManifestDescriptor descriptor, int depth, CancellationToken cancellationToken)
+    {
+        var to = Stores(target);
+        if (await to.Manifests.ResolveAsync(repository, Reference.Parse(descriptor.Digest), cancellationToken) is not null)
+        {
+            return;
+        }
+
+        var from = Stores(sourceRegion);
+        var content = await from.Manifests.ReadContentAsync(repository, descriptor, cancellationToken)
+            ?? throw new InvalidOperationException($"{repository.Registry}/{repository.Name}@{descriptor.Digest} has no content in {sourceRegion}");
+        var manifest = ManifestParser.Parse(content.Span, descriptor.MediaType);
+        foreach (var child in manifest.Manifests.Where(_ => depth < 8))
+        {
+            if (await from.Manifests.ResolveAsync(repository, Reference.Parse(child.Digest), cancellationToken) is { } childDescriptor)
+            {
+                await CopyManifestAsync(repository, sourceRegion, target, childDescriptor, depth + 1, cancellationToken);
+            }
+        }
+
+        foreach (var blob in manifest.RequiredBlobs)
+        {
+            await CopyBlobAsync(repository, sourceRegion, target, Digest.Parse(blob.Digest), cancellationToken);
+        }
+
+        await to.Manifests.PutAsync(repository, Reference.Parse(descriptor.Digest), content, descriptor.MediaType, [], cancellationToken);
+    }
+
+    /// <summary>
+    /// Links the blob into the repository when the region has it under another one (cross-repository dedupe), else
+    /// streams it from the source in chunks; a copy found half done (an instance stopped mid-way) goes on from where it stopped.
+    /// </summary>
+    public async Task CopyBlobAsync(RepositoryPath repository, string sourceRegion, string target, Digest digest, CancellationToken cancellationToken)
+    {
+        var to = Stores(target);
+        if (await to.Blobs.StatAsync(repository, digest, cancellationToken) is not null)
+        {
+            return;
+        }
+
+        using var exclusive = await _blobs.AcquireAsync($"{target}/{repository.Registry}/{digest}", cancellationToken);
+        if (await to.Blobs.StatAsync(repository, digest, cancellationToken) is not null
+            || await to.Blobs.MountAsync(repository, digest, null, cancellationToken) is not null)
+        {
+            return;
+        }
+
+        var from = Stores(sourceRegion);
+        var blob = await from.Blobs.StatAsync(repository, digest, cancellationToken)
+            ?? throw new InvalidOperationException($"blob {digest} of {repository.Registry}/{repository.Name} is not in {sourceRegion}");
+        var driver = regions.For(target).ForRegistry(repository.Registry);
+        var copyPath = StoragePaths.ReplicationCopy(digest);
+        var upload = await ResumableUploadAsync(driver, copyPath, repository, to.Uploads, cancellationToken);
+        var offset = upload.Size;
+        if (offset > 0)
+        {
+            LogResumed(logger, repository.Registry, digest, target, offset, blob.Size);
+        }
+
+        while (offset < blob.Size)
+        {
+            var length = Math.Min(ChunkBytes, blob.Size - offset);
+            await using var chunk = await from.Blobs.OpenReadAsync(repository, blob, offset, length, cancellationToken);
+            var status = await to.Uploads.AppendAsync(repository, upload.Id, chunk, offset, cancellationToken);
+            offset = status.Size;
+        }
+
+        await to.Uploads.CompleteAsync(repository, upload.Id, digest, cancellationToken);
+        await driver.DeleteAsync(copyPath, cancellationToken);
+    }
+
+    private static async Task<UploadStatus> ResumableUploadAsync(IStorageDriver driver, string copyPath, RepositoryPath repository, IUploadStore uploads, CancellationToken cancellationToken)
+    {
+        if (await driver.ReadAsync(copyPath, cancellationToken) is { } stored
+            && JsonSerializer.Deserialize(stored.Content.Span, GeoJson.Default.BlobCopy) is { } copy
+            && copy.Repository == repository.Name
+            && await uploads.GetAsync(repository, copy.UploadId, cancellationToken) is { } resumed)
+        {
+            return resumed;
+        }
+
+        var upload = await uploads.StartAsync(repository, cancellationToken);
+        await driver.WriteAsync(
+            copyPath,
+            JsonSerializer.SerializeToUtf8Bytes(new BlobCopy(repository.Name, upload.Id, DateTimeOffset.UtcNow), GeoJson.Default.BlobCopy),
+            StorageCondition.None,
+            cancellationToken);
+        return upload;
+    }
+
+    /// <summary>
+    /// Brings one tag in <paramref name="region"/> to the newest change known there. The marker is written first (with
+    /// no tag ETag: "replication is writing"), the tag next, the ETag last; a tag changed since replication last left it
+    /// — a local push whose own event has not been applied yet — is left for that event, in the region that pushed it.
+    /// </summary>
+    public async Task ApplyTagAsync(RepositoryPath repository, string tag, TagMarker change, string region, CancellationToken cancellationToken)
+    {
+        using var exclusive = await _tags.AcquireAsync($"{region}/{repository.Registry}/{repository.Name}:{tag}", cancellationToken);
+        var driver = regions.For(region).ForRegistry(repository.Registry);
+        var markerPath = StoragePaths.ReplicationTagMarker(repository.Name, tag);
+        for (var attempt = 1; ; attempt++)
+        {
+            var stored = await driver.ReadAsync(markerPath, cancellationToken);
+            var marker = stored is null ? null : JsonSerializer.Deserialize(stored.Content.Span, GeoJson.Default.TagMarker);
+            var markerEtag = stored?.ETag;
+            var target = marker;
+            if (marker is null || change.Supersedes(marker))
+            {
+                target = change with { TagEtag = await NewMarkerTagEtagAsync(repository, tag, change, marker, region, driver, cancellationToken) };
+                try
+                {
+                    markerEtag = await driver.WriteAsync(markerPath, JsonSerializer.SerializeToUtf8Bytes(target, GeoJson.Default.TagMarker), StorageCondition.Replacing(markerEtag), cancellationToken);
+                }
+                catch (StoragePreconditionFailedException) when (attempt < 16)
+                {
+                    continue;
+                }
+            }
+
+            await EnsureTagAsync(repository, tag, target!, region, driver, markerPath, markerEtag!, cancellationToken);
+            return;
+        }
+    }
+
+    /// <summary>
+    /// Null ("replication is writing the tag") but in the region the change was made in, when the tag there has moved
+    /// on since replication last left it: a newer local push whose event is still on its way, which must not be undone.
+    /// </summary>
+    private static async Task<string?> NewMarkerTagEtagAsync(
+        RepositoryPath repository, string tag, TagMarker change, TagMarker? previous, string region, IStorageDriver driver, CancellationToken cancellationToken)
+    {
+        if (region != change.Region)
+        {
+            return null;
+        }
+
+        var (current, etag) = await ReadTagAsync(driver, repository, tag, cancellationToken);
+        return current != (change.Deleted ? null : change.Digest) && previous?.TagEtag != etag ? Unobserved : null;
+    }
+
+    /// <summary>A tag ETag no stored tag has: the tag holds a change replication has not seen.</summary>
+    private const string Unobserved = "unobserved";
+
+    private async Task EnsureTagAsync(
+        RepositoryPath repository, string tag, TagMarker marker, string region, IStorageDriver driver, string markerPath, string markerEtag, CancellationToken cancellationToken)
+    {
+        var (current, tagEtag) = await ReadTagAsync(driver, repository, tag, cancellationToken);
+        var wanted = marker.Deleted ? null : marker.Digest;
+        if (current != wanted)
+        {
+            var owned = marker.TagEtag is null || marker.TagEtag == tagEtag;
+            if (!owned)
+            {
+                return;
+            }
+
+            if (wanted is null)
+            {
+                await Stores(region).Manifests.DeleteAsync(repository, Reference.Parse(tag), cancellationToken);
+            }
+            else
+            {
+                var to = Stores(region);
+                if (await to.Manifests.ResolveAsync(repository, Reference.Parse(wanted), cancellationToken) is not { } descriptor)
+                {
+                    var (holder, fromDescriptor) = await FindManifestAsync(repository, wanted, [marker.Region, .. regions.Regions], cancellationToken);
+                    if (fromDescriptor is null)
+                    {
+                        return; // gone everywhere: a delete is on its way
+                    }
+
+                    await CopyManifestAsync(repository, holder!, region, fromDescriptor, depth: 0, cancellationToken);
+                    descriptor = fromDescriptor;
+                }
+
+                var content = await to.Manifests.ReadContentAsync(repository, descriptor, cancellationToken)
+                    ?? throw new InvalidOperationException($"{repository.Registry}/{repository.Name}@{wanted} has no content in {region}");
+                await to.Manifests.PutAsync(repository, Reference.Parse(tag), content, descriptor.MediaType, [], cancellationToken);
+            }
+
+            (_, tagEtag) = await ReadTagAsync(driver, repository, tag, cancellationToken);
+        }
+
+        if (marker.TagEtag != tagEtag)
+        {
+            try
+            {
+                await driver.WriteAsync(markerPath, JsonSerializer.SerializeToUtf8Bytes(marker with { TagEtag = tagEtag ?? "absent" }, GeoJson.Default.TagMarker), StorageCondition.Matches(markerEtag), cancellationToken);
+            }
+            catch (StoragePreconditionFailedException)
+            {
+                // a newer change was recorded meanwhile; whoever recorded it brings the tag to it
+            }
+        }
+    }
+
+    private async Task<(string? Region, ManifestDescriptor? Descriptor)> FindManifestAsync(RepositoryPath repository, string digest, IEnumerable<string> candidates, CancellationToken cancellationToken)
+    {
+        foreach (var region in candidates.Distinct(StringComparer.Ordinal).Where(regions.Contains))
+        {
+            if (await Stores(region).Manifests.ResolveAsync(repository, Reference.Parse(digest), cancellationToken) is { } descriptor)
+            {
+                return (region, descriptor);
+            }
+        }
+
+        return (null, null);
+    }
+
+    public static async Task<(string? Digest, string? Etag)> ReadTagAsync(IStorageDriver driver, RepositoryPath repository, string tag, CancellationToken cancellationToken)
+    {
+        var link = await driver.ReadAsync(StoragePaths.TagLink(repository.Name, tag), cancellationToken);
+        return link is null ? (null, "absent") : (Encoding.ASCII.GetString(link.Content.Span).Trim(), link.ETag);
+    }
+
+    /// <summary>Runs the change for every target region at once; each region's progress and failure is tracked on its own, and any failure is rethrown.</summary>
+    private async Task ForEachAsync(IReadOnlyList<string> targets, string registry, DateTimeOffset occurredAt, Func<string, Task> apply)
+    {
+        var failures = new List<Exception>();
+        await Task.WhenAll(targets.Distinct(StringComparer.Ordinal).Select(async target =>
+        {
+            using var tracking = status.Begin(registry, target, occurredAt);
+            try
+            {
+                await apply(target);
+                tracking.Complete();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                status.Failed(registry, target, ex.Message);
+                LogFailed(logger, ex, registry, target);
+                lock (failures)
+                {
+                    failures.Add(ex);
+                }
+            }
+        }));
+        if (failures.Count > 0)
+        {
+            throw new AggregateException(failures);
+        }
+    }
+
+    /// <summary>One <see cref="ReplicaSynced"/> per push and region, however often the push's message is delivered.</summary>
+    private static Guid SyncedEventId(Guid pushEventId, string region)
+    {
+        var bytes = pushEventId.ToByteArray();
+        var salt = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(region));
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            bytes[i] ^= salt[i];
+        }
+
+        return new Guid(bytes);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resuming the copy of {Digest} of {Registry} into {Region} at byte {Offset} of {Size}")]
+    private static partial void LogResumed(ILogger logger, string registry, Digest digest, string region, long offset, long size);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replicating a change of {Registry} to {Region} failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string registry, string region);
+}
