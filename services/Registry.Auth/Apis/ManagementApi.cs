@@ -82,7 +82,15 @@ public static partial class ManagementApi
 
     internal static async Task<IResult> UpdateRegistry(string registry, RegistryUpdate update, RegistryStore store, RegistryHosts hosts, CancellationToken cancellationToken)
     {
-        var changes = update.Properties ?? throw ManagementException.Invalid("'properties' is required");
+        if (update.Properties is null && update.Sku is null)
+        {
+            throw ManagementException.Invalid("'properties' or 'sku' is required");
+        }
+
+        var changes = update.Properties ?? new RegistryUpdateProperties(null, null, null);
+        RegistryTier? tier = update.Sku is null ? null
+            : Enum.TryParse<RegistryTier>(update.Sku.Name, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) ? parsed
+            : throw ManagementException.Invalid($"sku '{update.Sku.Name}' is not Basic, Standard or Premium");
         foreach (var repository in changes.AnonymousPullRepositories ?? [])
         {
             if (!RepositoryPattern.TryParse(repository, out _))
@@ -93,13 +101,15 @@ public static partial class ManagementApi
 
         var updated = await store.UpdateAsync(registry, record =>
         {
-            if (changes.AnonymousPullEnabled == true && !AccessPolicy.AnonymousPullAllowedOnTier(record.Tier))
+            var newTier = tier ?? record.Tier;
+            if ((changes.AnonymousPullEnabled ?? record.Settings.AnonymousPullEnabled) && !AccessPolicy.AnonymousPullAllowedOnTier(newTier))
             {
-                throw ManagementException.Conflict($"anonymous pull needs the Standard or Premium tier; registry '{registry}' is {record.Tier}");
+                throw ManagementException.Conflict($"anonymous pull needs the Standard or Premium tier; registry '{registry}' is {newTier}");
             }
 
             return record with
             {
+                Tier = newTier,
                 Settings = record.Settings with
                 {
                     AdminUserEnabled = changes.AdminUserEnabled ?? record.Settings.AdminUserEnabled,

@@ -18,7 +18,10 @@ internal sealed record RegistryProperties(
     IReadOnlyList<string> AnonymousPullRepositories,
     string ProvisioningState = "Succeeded");
 
-internal sealed record RegistryUpdate(RegistryUpdateProperties? Properties);
+internal sealed record RegistryUpdate(RegistryUpdateProperties? Properties, SkuUpdate? Sku);
+
+/// <summary>ACR's <c>sku</c> on a registry update: <c>Basic</c>, <c>Standard</c> or <c>Premium</c>, effective at once.</summary>
+internal sealed record SkuUpdate(string? Name);
 
 internal sealed record RegistryUpdateProperties(bool? AdminUserEnabled, bool? AnonymousPullEnabled, List<string>? AnonymousPullRepositories);
 
