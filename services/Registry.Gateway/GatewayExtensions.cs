@@ -27,6 +27,8 @@ public static class GatewayExtensions
         builder.AddRegistrySecurity();
 
         var options = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+        builder.Services.AddSingleton<RegionRouter>();
+        builder.Services.AddHttpClient<HttpRegistryRegions>(client => client.BaseAddress = options.ReplicationAddress);
         builder.Services.AddReverseProxy()
             .LoadFromMemory(Routes(options), Clusters(options))
             .AddServiceDiscoveryDestinationResolver();
@@ -105,9 +107,35 @@ public static class GatewayExtensions
         },
     ];
 
+    /// <summary>
+    /// The front door's proxy: YARP's standard pipeline with the region choice (<see cref="RegionRouter"/>) ahead of load
+    /// balancing.
+    /// </summary>
+    public static IEndpointRouteBuilder MapGateway(this IEndpointRouteBuilder endpoints)
+    {
+        var router = endpoints.ServiceProvider.GetRequiredService<RegionRouter>();
+        endpoints.MapReverseProxy(proxy =>
+        {
+            proxy.Use((context, next) => router.RouteAsync(context, () => next()));
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return endpoints;
+    }
+
+    public static string DistributionClusterOf(string region) => $"{DistributionCluster}-{region}";
+
     private static ClusterConfig[] Clusters(GatewayOptions options) =>
     [
-        Cluster(DistributionCluster, options.DistributionAddress, options.ActivityTimeout),
+        Cluster(DistributionCluster, options.Regions.TryGetValue(options.HomeRegionName, out var home) ? home.DistributionAddress : options.DistributionAddress, options.ActivityTimeout),
+        .. options.Regions.Select(region => Cluster(DistributionClusterOf(region.Key), region.Value.DistributionAddress, options.ActivityTimeout) with
+        {
+            HealthCheck = new HealthCheckConfig
+            {
+                Active = new ActiveHealthCheckConfig { Enabled = true, Interval = TimeSpan.FromSeconds(5), Timeout = TimeSpan.FromSeconds(3), Policy = "ConsecutiveFailures", Path = "/alive" },
+            },
+        }),
         Cluster(AuthCluster, options.AuthAddress, TimeSpan.FromSeconds(100)),
         Cluster(WebhooksCluster, options.WebhooksAddress, TimeSpan.FromSeconds(100)),
         Cluster(ReplicationCluster, options.ReplicationAddress, TimeSpan.FromSeconds(100)),

@@ -10,6 +10,16 @@ public sealed class GatewayOptions
     [Required]
     public Uri DistributionAddress { get; set; } = new("http://distribution");
 
+    /// <summary>
+    /// The regions' distribution instances, by region name; empty for a single region (<see cref="DistributionAddress"/>).
+    /// </summary>
+    public Dictionary<string, GatewayRegionOptions> Regions { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The region clients go to when nothing else decides (default: the first region by name).</summary>
+    public string? HomeRegion { get; set; }
+
+    public string HomeRegionName => HomeRegion ?? Regions.Keys.Order(StringComparer.Ordinal).FirstOrDefault() ?? "local";
+
     [Required]
     public Uri AuthAddress { get; set; } = new("http://auth");
 
@@ -33,4 +43,17 @@ public sealed class GatewayOptions
     /// <summary>Largest vulnerability database import (<c>/api/vulnerabilities/imports</c>: OSV zip archives are large).</summary>
     [Range(1024, 16L * 1024 * 1024 * 1024)]
     public long MaxImportRequestBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+}
+
+/// <summary>One region as the gateway sees it (<c>Gateway:Regions:&lt;region&gt;</c>).</summary>
+public sealed class GatewayRegionOptions
+{
+    [Required]
+    public Uri DistributionAddress { get; set; } = new("http://distribution");
+
+    /// <summary>Client networks (CIDR, e.g. <c>10.1.0.0/16</c>) sent to this region first.</summary>
+    public List<string> ClientNetworks { get; set; } = [];
+
+    /// <summary>False takes the region out of rotation for every registry: clients fail over, replication goes on.</summary>
+    public bool InRotation { get; set; } = true;
 }

@@ -10,6 +10,6 @@ var app = builder.Build();
 
 app.UseRegistryFrontDoor();
 app.MapDefaultEndpoints();
-app.MapReverseProxy();
+app.MapGateway();
 
 app.Run();

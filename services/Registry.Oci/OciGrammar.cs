@@ -17,6 +17,10 @@ public static partial class OciGrammar
     public static bool IsRegistryName(string? name) =>
         name is { Length: >= 5 and <= 50 } && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c));
 
+    /// <summary>ACR's region names (<c>eastus</c>, <c>westeurope</c>): 2–40 lowercase letters and digits.</summary>
+    public static bool IsRegionName(string? name) =>
+        name is { Length: >= 2 and <= 40 } && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c));
+
     public static bool IsTag(string? tag) => !string.IsNullOrEmpty(tag) && TagRegex().IsMatch(tag);
 
     public static bool IsDigestAlgorithm(string algorithm) => AlgorithmRegex().IsMatch(algorithm);

@@ -21,8 +21,11 @@ public sealed class RegistryHostOptions
     public string DefaultRegistry { get; set; } = "default";
 }
 
-/// <summary>What a request's host names: a registry (possibly unknown to the platform) or nothing valid at all.</summary>
-public readonly record struct HostResolution(string? Registry)
+/// <summary>
+/// What a request's host names: a registry (possibly unknown to the platform) or nothing valid at all, and — for a
+/// regional endpoint <c>&lt;registry&gt;.&lt;region&gt;.&lt;domain&gt;</c> — the region asked for.
+/// </summary>
+public readonly record struct HostResolution(string? Registry, string? Region = null)
 {
     public bool IsValid => Registry is not null;
 }
@@ -59,6 +62,14 @@ public sealed class RegistryHosts(IOptions<RegistryHostOptions> options)
         }
 
         var label = name[..^(domainHost.Length + 1)];
+        var dot = label.IndexOf('.', StringComparison.Ordinal);
+        if (dot > 0)
+        {
+            // ACR's regional endpoint: <registry>.<region>.<domain>
+            var (registry, region) = (label[..dot], label[(dot + 1)..]);
+            return OciGrammar.IsRegistryName(registry) && OciGrammar.IsRegionName(region) ? new HostResolution(registry, region) : new HostResolution(null);
+        }
+
         return new HostResolution(OciGrammar.IsRegistryName(label) ? label : null);
     }
 }

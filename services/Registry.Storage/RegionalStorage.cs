@@ -45,7 +45,7 @@ public sealed class RegionalStorage
                 continue;
             }
 
-            if (!IsRegionName(region))
+            if (!Oci.OciGrammar.IsRegionName(region))
             {
                 throw new InvalidOperationException($"{SectionName}:{section.Key}: a region name is 2 to 40 lowercase letters and digits");
             }
@@ -73,7 +73,4 @@ public sealed class RegionalStorage
 
     public IStorageDriverFactory For(string region) =>
         _regions.TryGetValue(region, out var factory) ? factory : throw new ArgumentException($"region '{region}' is not configured", nameof(region));
-
-    /// <summary>ACR's region names (<c>eastus</c>, <c>westeurope</c>): lowercase letters and digits.</summary>
-    public static bool IsRegionName(string? value) => value is { Length: >= 2 and <= 40 } && value.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c));
 }

@@ -26,7 +26,7 @@ internal static class ReplicationsApi
         group.MapPost("/reconcile", Reconcile).WithName("ReconcileReplications");
 
         // For the gateway's routing: which regions serve the registry, and whether each takes clients.
-        endpoints.MapGet($"{HttpRegistryDirectory.InternalPath}/{{registry}}/regions", Regions).ExcludeFromDescription();
+        endpoints.MapGet($"{HttpRegistryDirectory.InternalPath}/{{registry}}/{HttpRegistryRegions.PathSuffix}", Regions).ExcludeFromDescription();
         return group;
     }
 
@@ -187,7 +187,7 @@ internal static class ReplicationsApi
     internal static async Task<IResult> Regions(string registry, ReplicaStore replicas, RegionalStorage regions, ReplicationStatus status, TimeProvider time, CancellationToken cancellationToken)
     {
         var records = await WithHomeAsync(registry, replicas, regions, time, cancellationToken);
-        return TypedResults.Ok(records.Select(r => new RegionRoute(r.Location, r.RegionEndpointEnabled, r.IsHome, status.Of(registry, r.Location).State)).ToList());
+        return TypedResults.Ok(records.Select(r => new RegistryRegion(r.Location, r.RegionEndpointEnabled, r.IsHome, status.Of(registry, r.Location).State)).ToList());
     }
 
     /// <summary>The stored replicas, or — for a registry never replicated — its home region alone, as ACR lists it.</summary>
@@ -284,13 +284,6 @@ internal sealed record ReplicationDisplayStatus(
 internal sealed record ReplicationSystemData(
     [property: JsonPropertyName("createdAt")] DateTimeOffset CreatedAt,
     [property: JsonPropertyName("lastModifiedAt")] DateTimeOffset LastModifiedAt);
-
-/// <summary>One region of a registry as the gateway routes to it.</summary>
-public sealed record RegionRoute(
-    [property: JsonPropertyName("region")] string Region,
-    [property: JsonPropertyName("endpointEnabled")] bool EndpointEnabled,
-    [property: JsonPropertyName("isHome")] bool IsHome,
-    [property: JsonPropertyName("state")] string State);
 
 [JsonSerializable(typeof(ReplicationRequest))]
 internal sealed partial class ReplicationApiJson : JsonSerializerContext;

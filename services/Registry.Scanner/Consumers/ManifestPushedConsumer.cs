@@ -89,6 +89,14 @@ internal sealed class ManifestPushedConsumerDefinition : ConsumerDefinition<Mani
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ManifestPushedConsumer> consumerConfigurator, IRegistrationContext context)
     {
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
-        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(500, 2000, 5000, 15000, 30000));
+        // Storage hiccups are worth a few quick retries; an image or layer that is gone, or content that cannot be read
+        // as what it claims, fails the same way every time (and a long retry would hold the host's shutdown).
+        endpointConfigurator.UseMessageRetry(retry =>
+        {
+            retry.Ignore<OciException>();
+            retry.Ignore<InvalidDataException>();
+            retry.Ignore<FormatException>();
+            retry.Intervals(500, 2000, 5000);
+        });
     }
 }
