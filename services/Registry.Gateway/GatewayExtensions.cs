@@ -13,7 +13,8 @@ public static class GatewayExtensions
 
     /// <summary>
     /// The front door: YARP routes <c>/v2</c> to distribution, <c>/api/registries/{registry}/webhooks</c> to webhooks,
-    /// <c>/api/registries/{registry}/import</c> to replication, <c>/api/registries/{registry}/scans</c> and
+    /// <c>/api/registries/{registry}/import</c> and <c>…/replications</c> to replication (and <c>/v2</c> to the region
+    /// <see cref="RegionRouter"/> picks), <c>/api/registries/{registry}/scans</c> and
     /// <c>/api/vulnerabilities</c> and the Harbor scanner API <c>/api/v1</c> to the scanner and
     /// <c>/oauth2</c>, the rest of <c>/api</c> to auth, resolving service
     /// names (and every replica behind one) through service discovery. Bodies stream both ways; <c>/v2</c> has no body limit.
@@ -71,6 +72,14 @@ public static class GatewayExtensions
             RouteId = "import",
             ClusterId = ReplicationCluster,
             Match = new RouteMatch { Path = "/api/registries/{registry}/import/{**rest}" },
+            Order = -1,
+            MaxRequestBodySize = options.MaxApiRequestBytes,
+        },
+        new()
+        {
+            RouteId = "replications",
+            ClusterId = ReplicationCluster,
+            Match = new RouteMatch { Path = "/api/registries/{registry}/replications/{**rest}" },
             Order = -1,
             MaxRequestBodySize = options.MaxApiRequestBytes,
         },

@@ -384,6 +384,85 @@ public sealed partial class PlatformTests(PlatformFixture platform) : IClassFixt
     }
 
     [Fact]
+    public async Task A_replicated_push_through_the_gateway_is_pulled_from_the_other_regions_endpoint_and_both_regions_show_in_the_replications_API()
+    {
+        using var cancellation = new CancellationTokenSource(TestTimeout);
+        var cancellationToken = cancellation.Token;
+        using var client = platform.CreateGatewayClient();
+        var admin = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{PlatformFixture.AdminUser}:{platform.AdminPassword}")));
+        using (var create = new HttpRequestMessage(HttpMethod.Put, "/api/registries/default/replications/westeurope"))
+        {
+            create.Headers.Authorization = admin;
+            create.Content = JsonBody(new { location = "westeurope" });
+            using var created = await client.SendAsync(create, cancellationToken);
+            var body = await created.Content.ReadAsStringAsync(cancellationToken);
+            Assert.True(created.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"replication create answered {(int)created.StatusCode}: {body}");
+        }
+
+        var repository = $"platform/geo{Guid.NewGuid():N}"[..30];
+        using (var ping = await client.GetAsync(new Uri("/v2/", UriKind.Relative), cancellationToken))
+        {
+            Assert.Equal("eastus", ping.Headers.GetValues("X-Registry-Region").Single()); // the home region serves the global endpoint
+            var token = await GetTokenAsync(client, new Uri(ChallengeParameters(ping)["realm"]), $"repository:{repository}:pull,push", cancellationToken);
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        var config = Encoding.UTF8.GetBytes("""{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}""");
+        var layer = RandomNumberGenerator.GetBytes(4096);
+        var manifest = Manifest(
+            await PushBlobInChunksAsync(client, repository, config, cancellationToken), config.Length,
+            await PushBlobInChunksAsync(client, repository, layer, cancellationToken), layer.Length);
+        string digest;
+        using (var response = await PutManifestAsync(client, repository, "v1", manifest, cancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            digest = response.Headers.GetValues("Docker-Content-Digest").Single();
+        }
+
+        // ACR's regional endpoint, <registry>.<region>.<domain>: served by westeurope's own distribution instance from its own containers.
+        var regional = $"default.westeurope.localhost:{platform.GatewayAddress.Port}";
+        HttpResponseMessage? pulled = null;
+        while (true)
+        {
+            using var get = new HttpRequestMessage(HttpMethod.Get, $"/v2/{repository}/manifests/v1");
+            get.Headers.Host = regional;
+            get.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+            pulled = await client.SendAsync(get, cancellationToken);
+            if (pulled.StatusCode == HttpStatusCode.OK)
+            {
+                break;
+            }
+
+            Assert.Equal("westeurope", pulled.Headers.GetValues("X-Registry-Region").Single());
+            pulled.Dispose();
+            await Task.Delay(100, cancellationToken);
+        }
+
+        using (pulled)
+        {
+            Assert.Equal("westeurope", pulled.Headers.GetValues("X-Registry-Region").Single());
+            Assert.Equal(digest, pulled.Headers.GetValues("Docker-Content-Digest").Single());
+            Assert.Equal(manifest, await pulled.Content.ReadAsByteArrayAsync(cancellationToken));
+        }
+
+        using (var blob = new HttpRequestMessage(HttpMethod.Get, $"/v2/{repository}/blobs/sha256:{Convert.ToHexStringLower(SHA256.HashData(layer))}"))
+        {
+            blob.Headers.Host = regional;
+            using var response = await client.SendAsync(blob, cancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(layer, await response.Content.ReadAsByteArrayAsync(cancellationToken));
+        }
+
+        using var list = new HttpRequestMessage(HttpMethod.Get, "/api/registries/default/replications");
+        list.Headers.Authorization = admin;
+        using var listed = await client.SendAsync(list, cancellationToken);
+        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        using var replications = JsonDocument.Parse(await listed.Content.ReadAsStringAsync(cancellationToken));
+        var locations = replications.RootElement.GetProperty("value").EnumerateArray().Select(r => r.GetProperty("location").GetString()).Order().ToList();
+        Assert.Equal(["eastus", "westeurope"], locations);
+    }
+
+    [Fact]
     public async Task A_push_through_the_gateway_is_scanned_by_the_scanner_over_RabbitMQ_and_its_findings_are_served_through_the_gateway()
     {
         using var cancellation = new CancellationTokenSource(TestTimeout);
