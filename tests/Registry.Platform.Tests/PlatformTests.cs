@@ -460,6 +460,44 @@ public sealed partial class PlatformTests(PlatformFixture platform) : IClassFixt
         using var replications = JsonDocument.Parse(await listed.Content.ReadAsStringAsync(cancellationToken));
         var locations = replications.RootElement.GetProperty("value").EnumerateArray().Select(r => r.GetProperty("location").GetString()).Order().ToList();
         Assert.Equal(["eastus", "westeurope"], locations);
+
+        // Taking the home region out of rotation sends the global endpoint's clients to westeurope; back in, they return.
+        client.DefaultRequestHeaders.Authorization = null;
+        try
+        {
+            await SetEndpointEnabledAsync(client, admin, "eastus", false, cancellationToken);
+            await WaitForRegionAsync(client, "westeurope", cancellationToken);
+        }
+        finally
+        {
+            await SetEndpointEnabledAsync(client, admin, "eastus", true, CancellationToken.None);
+        }
+
+        await WaitForRegionAsync(client, "eastus", cancellationToken);
+    }
+
+    private static async Task SetEndpointEnabledAsync(HttpClient client, AuthenticationHeaderValue admin, string name, bool enabled, CancellationToken cancellationToken)
+    {
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, $"/api/registries/default/replications/{name}");
+        patch.Headers.Authorization = admin;
+        patch.Content = JsonBody(new { properties = new { regionEndpointEnabled = enabled } });
+        using var patched = await client.SendAsync(patch, cancellationToken);
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+    }
+
+    /// <summary>The gateway learns a registry's regions within a few seconds (it remembers them briefly).</summary>
+    private static async Task WaitForRegionAsync(HttpClient client, string region, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            using var ping = await client.GetAsync(new Uri("/v2/", UriKind.Relative), cancellationToken);
+            if (ping.Headers.GetValues("X-Registry-Region").Single() == region)
+            {
+                return;
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
     }
 
     [Fact]
