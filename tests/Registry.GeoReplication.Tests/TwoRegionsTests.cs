@@ -1,0 +1,148 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Registry.GeoReplication.Tests;
+
+/// <summary>
+/// Two regions on two real Azurites, active-active: what docker pushes to one is pulled from the other, a delete in
+/// either reaches the other, and the same tag pushed in both at once ends up pointing at the same image everywhere.
+/// </summary>
+public sealed class TwoRegionsTests(AzuriteRegionsFixture fixture) : IClassFixture<AzuriteRegionsFixture>
+{
+    private const string TinyImage = "registry-test/tiny:1";
+
+    [Fact]
+    public async Task An_image_docker_pushes_to_one_region_is_pulled_by_digest_from_the_other_and_a_delete_there_removes_it_from_both()
+    {
+        var repository = GeoFixture.NewRepository("docker");
+        var pushed = $"{fixture.A.Host}/{repository}:1";
+        await fixture.DockerAsync("tag", TinyImage, pushed);
+        string? pulled = null;
+        try
+        {
+            await fixture.DockerAsync("push", pushed);
+            var inHome = await fixture.ClientA.GetManifestAsync(repository, "1");
+            Assert.True(inHome.Status == HttpStatusCode.OK, inHome.Describe("the pushed manifest in the home region"));
+            var digest = inHome.DockerContentDigest!;
+
+            // The replica region serves the same manifest, byte for byte, once replication has brought it.
+            await Eventually.WaitAsync(
+                async () => (await fixture.ClientB.GetManifestAsync(repository, digest)).Status == HttpStatusCode.OK,
+                () => $"{repository}@{digest} never reached {GeoFixture.Replica}{Environment.NewLine}{fixture.Describe()}");
+            var inReplica = await fixture.ClientB.GetManifestAsync(repository, digest);
+            Assert.Equal(inHome.Content, inReplica.Content);
+            Assert.Equal(inHome.MediaType, inReplica.MediaType);
+
+            pulled = $"{fixture.B.Host}/{repository}@{digest}";
+            await fixture.DockerAsync("pull", pulled);
+
+            // Every blob is there in full (docker had the layers locally, so it did not fetch them).
+            foreach (var blob in BlobsOf(inReplica.Json))
+            {
+                var (status, actual, _) = await fixture.ClientB.HashBlobAsync(repository, blob);
+                Assert.True(status == HttpStatusCode.OK && actual == blob, $"blob {blob} in {GeoFixture.Replica}: {(int)status} {actual}");
+            }
+
+            // The tag comes along too.
+            await Eventually.WaitAsync(
+                async () => (await fixture.ClientB.GetManifestAsync(repository, "1")).DockerContentDigest == digest,
+                () => $"{repository}:1 does not point at {digest} in {GeoFixture.Replica}{Environment.NewLine}{fixture.Describe()}");
+
+            // A delete by digest in the replica region removes the image from the home region.
+            var deleted = await fixture.ClientB.DeleteManifestAsync(repository, digest);
+            Assert.True(deleted.Status == HttpStatusCode.Accepted, deleted.Describe($"DELETE {repository}@{digest} in {GeoFixture.Replica}"));
+            await Eventually.WaitAsync(
+                async () => (await fixture.ClientA.GetManifestAsync(repository, digest)).Status == HttpStatusCode.NotFound,
+                () => $"{repository}@{digest} is still in {GeoFixture.Home}{Environment.NewLine}{fixture.Describe()}");
+            Assert.Equal(HttpStatusCode.NotFound, (await fixture.ClientA.GetManifestAsync(repository, "1")).Status);
+            Assert.DoesNotContain("1", await fixture.ClientA.TagsAsync(repository));
+            Assert.Equal(HttpStatusCode.NotFound, (await fixture.ClientB.GetManifestAsync(repository, digest)).Status);
+        }
+        finally
+        {
+            await Cli.RunAsync("docker", ["rmi", pushed], fixture.DockerEnvironment);
+            if (pulled is not null)
+            {
+                await Cli.RunAsync("docker", ["rmi", pulled], fixture.DockerEnvironment);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_same_tag_pushed_in_both_regions_at_once_converges_on_the_change_the_rule_picks_in_both()
+    {
+        var repository = GeoFixture.NewRepository("race");
+        string[] tags = ["a", "b", "c"];
+        var home = tags.ToDictionary(tag => tag, _ => TestImage.Create());
+        var replica = tags.ToDictionary(tag => tag, _ => TestImage.Create());
+
+        // Blobs first, so that the manifests (and with them the tags) land as close together as they can.
+        await Task.WhenAll(tags.SelectMany(tag => new[] { home[tag].PushBlobsAsync(fixture.ClientA, repository), replica[tag].PushBlobsAsync(fixture.ClientB, repository) }));
+        await Task.WhenAll(tags.SelectMany(tag => new[]
+        {
+            home[tag].PushManifestAsync(fixture.ClientA, repository, tag),
+            replica[tag].PushManifestAsync(fixture.ClientB, repository, tag),
+        }));
+
+        foreach (var tag in tags)
+        {
+            await Eventually.WaitAsync(
+                async () => await ResolveAsync(fixture.ClientA, repository, tag) is { } digest && digest == await ResolveAsync(fixture.ClientB, repository, tag),
+                () => $"{repository}:{tag} does not agree between the regions{Environment.NewLine}{fixture.Describe()}");
+        }
+
+        await fixture.WaitForQuietAsync();
+        foreach (var tag in tags)
+        {
+            var inHome = await ResolveAsync(fixture.ClientA, repository, tag);
+            var inReplica = await ResolveAsync(fixture.ClientB, repository, tag);
+            Assert.True(inHome == inReplica, $"{repository}:{tag} is {inHome} in {GeoFixture.Home} but {inReplica} in {GeoFixture.Replica}");
+            Assert.Contains(inHome, new[] { home[tag].Digest, replica[tag].Digest });
+            var pushedIn = inHome == home[tag].Digest ? GeoFixture.Home : GeoFixture.Replica;
+
+            // Both regions recorded the same winning change — the one acknowledged in the region that pushed the winner —
+            // and no change either region saw is greater by (acknowledged time, region).
+            var markers = new List<JsonElement>();
+            foreach (var region in new[] { GeoFixture.Home, GeoFixture.Replica })
+            {
+                var marker = await fixture.ReadStoredJsonAsync(region, $"replication/tags/{repository}/_tags/{tag}.json");
+                Assert.True(marker is not null, $"{region} has no replication marker for {repository}:{tag}");
+                markers.Add(marker.Value);
+            }
+
+            foreach (var marker in markers)
+            {
+                Assert.Equal(inHome, marker.GetProperty("digest").GetString());
+                Assert.Equal(pushedIn, marker.GetProperty("region").GetString());
+                Assert.False(marker.TryGetProperty("deleted", out var deleted) && deleted.GetBoolean());
+            }
+
+            Assert.Equal(markers[0].GetProperty("at").GetDateTimeOffset(), markers[1].GetProperty("at").GetDateTimeOffset());
+
+            // The winner is whole in both regions.
+            var winner = inHome == home[tag].Digest ? home[tag] : replica[tag];
+            foreach (var client in new[] { fixture.ClientA, fixture.ClientB })
+            {
+                foreach (var blob in new[] { winner.ConfigDigest, winner.LayerDigest })
+                {
+                    Assert.Equal(HttpStatusCode.OK, (await client.HeadBlobAsync(repository, blob)).Status);
+                }
+            }
+        }
+    }
+
+    private static async Task<string?> ResolveAsync(RegionClient region, string repository, string tag)
+    {
+        var answer = await region.GetManifestAsync(repository, tag);
+        return answer.Status == HttpStatusCode.OK ? answer.DockerContentDigest : null;
+    }
+
+    private static IEnumerable<string> BlobsOf(JsonElement manifest)
+    {
+        yield return manifest.GetProperty("config").GetProperty("digest").GetString()!;
+        foreach (var layer in manifest.GetProperty("layers").EnumerateArray())
+        {
+            yield return layer.GetProperty("digest").GetString()!;
+        }
+    }
+}
