@@ -244,6 +244,17 @@ public abstract class GeoFixture : IAsyncLifetime
             text.Append(indent).Append("  blob ").Append(blobDigest).Append(' ').Append((int)head.Status).Append(' ').Append(head.Content.Length == 0 ? string.Empty : "body!")
                 .AppendLine();
         }
+
+        // What refers to it (signatures, SBOMs: untagged, so only found this way), described in full too.
+        foreach (var referrer in await region.ReferrersAsync(repository, digest))
+        {
+            var fetched = await region.GetManifestAsync(repository, referrer);
+            text.Append(indent).Append("  referrer ").Append(referrer).Append(" -> ").Append((int)fetched.Status).AppendLine();
+            if (fetched.Status == HttpStatusCode.OK)
+            {
+                await DescribeManifestAsync(region, repository, fetched, text, seen, depth + 2);
+            }
+        }
     }
 
     private async Task<RegionProcess> StartRegionAsync(string region, string other, AzuriteFixture? own, AzuriteFixture? others)

@@ -78,6 +78,18 @@ public sealed partial class RegionClient : IDisposable
     public Task<Answer> DeleteManifestAsync(string repository, string reference) =>
         V2Async(HttpMethod.Delete, $"v2/{repository}/manifests/{reference}", repository);
 
+    /// <summary>ACR's <c>DELETE /acr/v1/{repository}</c>: the whole repository (202 expected by callers).</summary>
+    public Task<Answer> DeleteRepositoryAsync(string repository) =>
+        V2Async(HttpMethod.Delete, $"acr/v1/{repository}", repository);
+
+    /// <summary>The digests of the manifests referring to <paramref name="subject"/> (<c>/v2/…/referrers/{digest}</c>), sorted.</summary>
+    public async Task<IReadOnlyList<string>> ReferrersAsync(string repository, string subject)
+    {
+        var answer = await V2Async(HttpMethod.Get, $"v2/{repository}/referrers/{subject}", repository);
+        Assert.True(answer.Status == HttpStatusCode.OK, answer.Describe($"referrers of {repository}@{subject}"));
+        return [.. answer.Json.GetProperty("manifests").EnumerateArray().Select(m => m.GetProperty("digest").GetString()!).Order(StringComparer.Ordinal)];
+    }
+
     public Task<Answer> HeadBlobAsync(string repository, string digest) =>
         V2Async(HttpMethod.Head, $"v2/{repository}/blobs/{digest}", repository);
 

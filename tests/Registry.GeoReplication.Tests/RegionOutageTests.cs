@@ -38,6 +38,17 @@ public sealed class RegionOutageTests(AzuriteRegionsFixture fixture) : IClassFix
 
             var after = TestImage.Create();
             await after.PushAsync(fixture.ClientA, moved, "1");
+
+            // An SBOM-like artifact referring to it, pushed by digest: untagged, found through the referrers API only.
+            var referrer = TestImage.ReferrerOf(after);
+            await referrer.PushAsync(fixture.ClientA, moved, referrer.Digest);
+
+            // A two-platform index with its children (skopeo copies the whole OCI layout).
+            var layout = Path.Combine(RepositoryPaths.Tools, "tiny-index");
+            await Cli.RunCheckedAsync(
+                "skopeo",
+                ["copy", "--all", "--dest-tls-verify=false", "--dest-creds", $"{GeoFixture.AdminUsername}:{fixture.AdminPassword}", $"oci:{layout}:multi", $"docker://{fixture.A.Host}/{GeoFixture.NewRepository("outageindex")}:multi"],
+                context: fixture.Describe);
             var tagDelete = await fixture.ClientA.DeleteManifestAsync(moved, "old");
             Assert.True(tagDelete.Status == HttpStatusCode.Accepted, tagDelete.Describe($"DELETE {moved}:old in {GeoFixture.Home}"));
 
@@ -52,13 +63,33 @@ public sealed class RegionOutageTests(AzuriteRegionsFixture fixture) : IClassFix
             {
                 await Cli.RunAsync("docker", ["rmi", image], fixture.DockerEnvironment);
             }
+
+            // The home region tells that it cannot reach the other one.
+            await Eventually.WaitAsync(
+                async () => await ReplicaStatusAsync() is { } status && status.GetProperty("status").GetProperty("displayStatus").GetString() == "Failed"
+                    && status.GetProperty("sync").GetProperty("lastError").GetString() is { Length: > 0 },
+                () => $"{GeoFixture.Home} does not report {GeoFixture.Replica} as failed: {ReplicaStatusAsync().GetAwaiter().GetResult()}");
         }
         finally
         {
             await azurite.StartAgainAsync();
         }
 
-        // Caught up: both regions serve exactly the same repositories, tags, manifests and blobs.
+        // Caught up on its own (replication retries the region that failed): every repository and tag points at the same image.
+        var homeTags = string.Empty;
+        var replicaTags = string.Empty;
+        await Eventually.WaitAsync(
+            async () =>
+            {
+                homeTags = await TagsSnapshotAsync(fixture.ClientA);
+                replicaTags = await TagsSnapshotAsync(fixture.ClientB);
+                return homeTags == replicaTags;
+            },
+            () => $"the regions' tags differ{Environment.NewLine}--- {GeoFixture.Home} ---{Environment.NewLine}{homeTags}--- {GeoFixture.Replica} ---{Environment.NewLine}{replicaTags}{fixture.Describe()}",
+            interval: TimeSpan.FromSeconds(1));
+
+        // Exactly the same repositories, tags, manifests, blobs and referrers. The scanner's referrers (SBOM, report)
+        // raise no events: reconciliation copies them, and a scan may end after the last automatic pass, so it is asked for.
         var home = string.Empty;
         var replica = string.Empty;
         await Eventually.WaitAsync(
@@ -66,7 +97,21 @@ public sealed class RegionOutageTests(AzuriteRegionsFixture fixture) : IClassFix
             {
                 home = await GeoFixture.SnapshotAsync(fixture.ClientA);
                 replica = await GeoFixture.SnapshotAsync(fixture.ClientB);
-                return home == replica;
+                if (home == replica)
+                {
+                    return true;
+                }
+
+                var reconciled = await fixture.ClientA.ManageAsync(HttpMethod.Post, "/replications/reconcile");
+                Assert.True(reconciled.Status == HttpStatusCode.OK, reconciled.Describe("POST replications/reconcile"));
+                Assert.Equal("default", reconciled.Json.GetProperty("registry").GetString());
+                Assert.Empty(reconciled.Json.GetProperty("unavailableRegions").EnumerateArray());
+                foreach (var count in new[] { "repositories", "tags", "tagsRepaired", "manifestsCopied" })
+                {
+                    Assert.True(reconciled.Json.GetProperty(count).GetInt32() >= 0, reconciled.Text);
+                }
+
+                return false;
             },
             () => $"the regions differ{Environment.NewLine}--- {GeoFixture.Home} ---{Environment.NewLine}{home}--- {GeoFixture.Replica} ---{Environment.NewLine}{replica}{fixture.Describe()}",
             interval: TimeSpan.FromSeconds(1));
@@ -82,5 +127,36 @@ public sealed class RegionOutageTests(AzuriteRegionsFixture fixture) : IClassFix
         Assert.Equal(["1"], await fixture.ClientB.TagsAsync(moved));
         Assert.NotEqual(before.Digest, (await fixture.ClientB.GetManifestAsync(moved, "1")).DockerContentDigest);
         Assert.DoesNotContain(" 404 ", replica, StringComparison.Ordinal);
+        Assert.Contains(" referrer ", replica, StringComparison.Ordinal);
+        Assert.Contains("application/vnd.oci.image.index.v1+json", replica, StringComparison.Ordinal);
+
+        // And says so once it has caught up.
+        await Eventually.WaitAsync(
+            async () => await ReplicaStatusAsync() is { } status && status.GetProperty("status").GetProperty("displayStatus").GetString() == "Ready",
+            () => $"{GeoFixture.Home} does not report {GeoFixture.Replica} as ready: {ReplicaStatusAsync().GetAwaiter().GetResult()}");
+    }
+
+    /// <summary>Every repository, its tags and the digests they point at.</summary>
+    private static async Task<string> TagsSnapshotAsync(RegionClient region)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var repository in await region.CatalogAsync())
+        {
+            foreach (var tag in await region.TagsAsync(repository))
+            {
+                text.Append(repository).Append(':').Append(tag).Append(" -> ").AppendLine((await region.GetManifestAsync(repository, tag)).DockerContentDigest);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The replica's <c>properties</c> as the home region's replications API shows them.</summary>
+    private async Task<System.Text.Json.JsonElement?> ReplicaStatusAsync()
+    {
+        var list = await fixture.ClientA.ManageAsync(HttpMethod.Get, "/replications");
+        return list.Status != HttpStatusCode.OK ? null : list.Json.GetProperty("value").EnumerateArray()
+            .Where(r => r.GetProperty("location").GetString() == GeoFixture.Replica)
+            .Select(r => (System.Text.Json.JsonElement?)r.GetProperty("properties")).FirstOrDefault();
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -26,6 +27,19 @@ public sealed record TestImage(byte[] Config, byte[] Layer, byte[] Manifest)
     /// <summary>A manifest of <paramref name="config"/> and one layer given by digest and size (pushed separately).</summary>
     public static byte[] ManifestOf(byte[] config, string layerDigest, long layerSize) => Encoding.UTF8.GetBytes(
         $$"""{"schemaVersion":2,"mediaType":"{{MediaType}}","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{{RegionClient.Sha256(config)}}","size":{{config.Length}}},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{{layerDigest}}","size":{{layerSize}}}]}""");
+
+    /// <summary>An artifact (an SBOM, say) referring to <paramref name="subject"/>: empty config, one random layer, <c>subject</c>.</summary>
+    public static TestImage ReferrerOf(TestImage subject)
+    {
+        var config = Encoding.UTF8.GetBytes("{}");
+        var layer = RandomNumberGenerator.GetBytes(512);
+        var manifest = Encoding.UTF8.GetBytes(
+            "{\"schemaVersion\":2,\"mediaType\":\"" + MediaType + "\",\"artifactType\":\"application/vnd.example.sbom.v1\","
+            + "\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" + RegionClient.Sha256(config) + "\",\"size\":2},"
+            + "\"layers\":[{\"mediaType\":\"application/vnd.example.sbom.v1\",\"digest\":\"" + RegionClient.Sha256(layer) + "\",\"size\":" + layer.Length.ToString(CultureInfo.InvariantCulture) + "}],"
+            + "\"subject\":{\"mediaType\":\"" + MediaType + "\",\"digest\":\"" + subject.Digest + "\",\"size\":" + subject.Manifest.Length.ToString(CultureInfo.InvariantCulture) + "}}");
+        return new TestImage(config, layer, manifest);
+    }
 
     private static TestImage WithLayer(byte[] config, byte[] layer) => new(config, layer, ManifestOf(config, RegionClient.Sha256(layer), layer.Length));
 

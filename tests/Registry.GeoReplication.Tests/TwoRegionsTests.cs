@@ -72,7 +72,7 @@ public sealed class TwoRegionsTests(AzuriteRegionsFixture fixture) : IClassFixtu
     public async Task The_same_tag_pushed_in_both_regions_at_once_converges_on_the_change_the_rule_picks_in_both()
     {
         var repository = GeoFixture.NewRepository("race");
-        string[] tags = ["a", "b", "c"];
+        string[] tags = ["a", "b", "c", "d", "e"];
         var home = tags.ToDictionary(tag => tag, _ => TestImage.Create());
         var replica = tags.ToDictionary(tag => tag, _ => TestImage.Create());
 
@@ -129,6 +129,37 @@ public sealed class TwoRegionsTests(AzuriteRegionsFixture fixture) : IClassFixtu
                 }
             }
         }
+    }
+
+    [Fact]
+    public async Task Tag_deletes_and_repository_deletes_in_either_region_reach_the_other()
+    {
+        var repository = GeoFixture.NewRepository("deletes");
+        var image = TestImage.Create();
+        await image.PushAsync(fixture.ClientB, repository, "kept");
+        await image.PushManifestAsync(fixture.ClientB, repository, "dropped");
+        await Eventually.WaitAsync(
+            async () => (await fixture.ClientA.TagsAsync(repository)).SequenceEqual(["dropped", "kept"]),
+            () => $"{repository}'s tags never reached {GeoFixture.Home}{Environment.NewLine}{fixture.Describe()}");
+
+        // A tag delete in the home region: the tag goes in the replica region, the image and its other tag stay.
+        var untagged = await fixture.ClientA.DeleteManifestAsync(repository, "dropped");
+        Assert.True(untagged.Status == HttpStatusCode.Accepted, untagged.Describe($"DELETE {repository}:dropped"));
+        await Eventually.WaitAsync(
+            async () => (await fixture.ClientB.TagsAsync(repository)).SequenceEqual(["kept"]),
+            () => $"{repository}:dropped is still in {GeoFixture.Replica}{Environment.NewLine}{fixture.Describe()}");
+        Assert.Equal(image.Digest, (await fixture.ClientB.GetManifestAsync(repository, "kept")).DockerContentDigest);
+        Assert.Equal(["kept"], await fixture.ClientA.TagsAsync(repository));
+
+        // ACR's repository delete in the home region empties it in the replica region too.
+        var deleted = await fixture.ClientA.DeleteRepositoryAsync(repository);
+        Assert.True(deleted.Status == HttpStatusCode.Accepted, deleted.Describe($"DELETE /acr/v1/{repository}"));
+        await Eventually.WaitAsync(
+            async () => !(await fixture.ClientB.CatalogAsync()).Contains(repository)
+                && (await fixture.ClientB.GetManifestAsync(repository, image.Digest)).Status == HttpStatusCode.NotFound,
+            () => $"{repository} is still in {GeoFixture.Replica}{Environment.NewLine}{fixture.Describe()}");
+        Assert.Empty(await fixture.ClientB.TagsAsync(repository));
+        Assert.DoesNotContain(repository, await fixture.ClientA.CatalogAsync());
     }
 
     private static async Task<string?> ResolveAsync(RegionClient region, string repository, string tag)

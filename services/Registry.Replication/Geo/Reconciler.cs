@@ -143,7 +143,7 @@ internal sealed partial class Reconciler(
                         repaired++;
                     }
 
-                    copied += await CopyReferrersAsync(repository, source, target, descriptor.Digest, cancellationToken);
+                    copied += await CopyReferrersAsync(repository, source, target, descriptor, depth: 0, cancellationToken);
                 }
             }
 
@@ -174,17 +174,30 @@ internal sealed partial class Reconciler(
         return new TagMarker(digest, link?.LastModified ?? DateTimeOffset.MinValue, region, Deleted: false, TagEtag: null);
     }
 
-    private async Task<int> CopyReferrersAsync(RepositoryPath repository, string source, string target, string subject, CancellationToken cancellationToken)
+    private async Task<int> CopyReferrersAsync(RepositoryPath repository, string source, string target, ManifestDescriptor subject, int depth, CancellationToken cancellationToken)
     {
         var copied = 0;
         var from = replicator.Stores(source);
-        foreach (var referrer in await from.Manifests.ListReferrersAsync(repository, Digest.Parse(subject), cancellationToken))
+        foreach (var referrer in await from.Manifests.ListReferrersAsync(repository, Digest.Parse(subject.Digest), cancellationToken))
         {
             if (await replicator.Stores(target).Manifests.ResolveAsync(repository, Reference.Parse(referrer.Digest), cancellationToken) is null
                 && await from.Manifests.ResolveAsync(repository, Reference.Parse(referrer.Digest), cancellationToken) is { } descriptor)
             {
                 await replicator.CopyManifestAsync(repository, source, target, descriptor, depth: 0, cancellationToken);
                 copied++;
+            }
+        }
+
+        // An index's platform manifests have referrers of their own (the scanner's SBOM and report are per platform).
+        if (MediaTypes.IsIndex(subject.MediaType) && depth < 8
+            && await from.Manifests.ReadContentAsync(repository, subject, cancellationToken) is { } content)
+        {
+            foreach (var child in ManifestParser.Parse(content.Span, subject.MediaType).Manifests)
+            {
+                if (await from.Manifests.ResolveAsync(repository, Reference.Parse(child.Digest), cancellationToken) is { } childDescriptor)
+                {
+                    copied += await CopyReferrersAsync(repository, source, target, childDescriptor, depth + 1, cancellationToken);
+                }
             }
         }
 
