@@ -72,7 +72,7 @@ public sealed class TwoRegionsTests(AzuriteRegionsFixture fixture) : IClassFixtu
     public async Task The_same_tag_pushed_in_both_regions_at_once_converges_on_the_change_the_rule_picks_in_both()
     {
         var repository = GeoFixture.NewRepository("race");
-        string[] tags = ["a", "b", "c", "d", "e"];
+        string[] tags = ["a", "b", "c", "d", "e", "f", "g", "h"];
         var home = tags.ToDictionary(tag => tag, _ => TestImage.Create());
         var replica = tags.ToDictionary(tag => tag, _ => TestImage.Create());
 
@@ -88,7 +88,7 @@ public sealed class TwoRegionsTests(AzuriteRegionsFixture fixture) : IClassFixtu
         {
             await Eventually.WaitAsync(
                 async () => await ResolveAsync(fixture.ClientA, repository, tag) is { } digest && digest == await ResolveAsync(fixture.ClientB, repository, tag),
-                () => $"{repository}:{tag} does not agree between the regions{Environment.NewLine}{fixture.Describe()}");
+                () => $"{repository}:{tag} does not agree between the regions: {DescribeTagAsync(repository, tag, home[tag], replica[tag]).GetAwaiter().GetResult()}{Environment.NewLine}{fixture.Describe()}");
         }
 
         await fixture.WaitForQuietAsync();
@@ -160,6 +160,18 @@ public sealed class TwoRegionsTests(AzuriteRegionsFixture fixture) : IClassFixtu
             () => $"{repository} is still in {GeoFixture.Replica}{Environment.NewLine}{fixture.Describe()}");
         Assert.Empty(await fixture.ClientB.TagsAsync(repository));
         Assert.DoesNotContain(repository, await fixture.ClientA.CatalogAsync());
+    }
+
+    /// <summary>What each region's tag and replication marker say, and which image each region pushed.</summary>
+    private async Task<string> DescribeTagAsync(string repository, string tag, TestImage home, TestImage replica)
+    {
+        var text = $"pushed {home.Digest} in {GeoFixture.Home}, {replica.Digest} in {GeoFixture.Replica};";
+        foreach (var (region, client) in new[] { (GeoFixture.Home, fixture.ClientA), (GeoFixture.Replica, fixture.ClientB) })
+        {
+            text += $" {region}: tag -> {await ResolveAsync(client, repository, tag)}, marker {await fixture.ReadStoredJsonAsync(region, $"replication/tags/{repository}/_tags/{tag}.json")};";
+        }
+
+        return text;
     }
 
     private static async Task<string?> ResolveAsync(RegionClient region, string repository, string tag)
