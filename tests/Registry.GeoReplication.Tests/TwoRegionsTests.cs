@@ -84,19 +84,16 @@ public sealed class TwoRegionsTests(AzuriteRegionsFixture fixture) : IClassFixtu
             replica[tag].PushManifestAsync(fixture.ClientB, repository, tag),
         }));
 
-        foreach (var tag in tags)
-        {
-            await Eventually.WaitAsync(
-                async () => await ResolveAsync(fixture.ClientA, repository, tag) is { } digest && digest == await ResolveAsync(fixture.ClientB, repository, tag),
-                () => $"{repository}:{tag} does not agree between the regions: {DescribeTagAsync(repository, tag, home[tag], replica[tag]).GetAwaiter().GetResult()}{Environment.NewLine}{fixture.Describe()}");
-        }
-
+        // Converged: both regions' tags point at the same image, and both regions recorded that change (settled: the
+        // tag's ETag is in the marker). Asked again once nothing is in flight, as a loser can agree for a moment.
+        await WaitForConvergenceAsync(repository, tags, home, replica);
         await fixture.WaitForQuietAsync();
+        await WaitForConvergenceAsync(repository, tags, home, replica);
         foreach (var tag in tags)
         {
             var inHome = await ResolveAsync(fixture.ClientA, repository, tag);
             var inReplica = await ResolveAsync(fixture.ClientB, repository, tag);
-            Assert.True(inHome == inReplica, $"{repository}:{tag} is {inHome} in {GeoFixture.Home} but {inReplica} in {GeoFixture.Replica}");
+            Assert.True(inHome == inReplica, $"{repository}:{tag} is {inHome} in {GeoFixture.Home} but {inReplica} in {GeoFixture.Replica}: {await DescribeTagAsync(repository, tag, home[tag], replica[tag])}");
             Assert.Contains(inHome, new[] { home[tag].Digest, replica[tag].Digest });
             var pushedIn = inHome == home[tag].Digest ? GeoFixture.Home : GeoFixture.Replica;
 
@@ -160,6 +157,38 @@ public sealed class TwoRegionsTests(AzuriteRegionsFixture fixture) : IClassFixtu
             () => $"{repository} is still in {GeoFixture.Replica}{Environment.NewLine}{fixture.Describe()}");
         Assert.Empty(await fixture.ClientB.TagsAsync(repository));
         Assert.DoesNotContain(repository, await fixture.ClientA.CatalogAsync());
+    }
+
+    private async Task WaitForConvergenceAsync(string repository, string[] tags, Dictionary<string, TestImage> home, Dictionary<string, TestImage> replica)
+    {
+        foreach (var tag in tags)
+        {
+            await Eventually.WaitAsync(
+                async () =>
+                {
+                    var digest = await ResolveAsync(fixture.ClientA, repository, tag);
+                    if (digest is null || digest != await ResolveAsync(fixture.ClientB, repository, tag))
+                    {
+                        return false;
+                    }
+
+                    var markers = new List<string>();
+                    foreach (var region in new[] { GeoFixture.Home, GeoFixture.Replica })
+                    {
+                        if (await fixture.ReadStoredJsonAsync(region, $"replication/tags/{repository}/_tags/{tag}.json") is not { } marker
+                            || marker.GetProperty("digest").GetString() != digest
+                            || !marker.TryGetProperty("tagEtag", out var etag) || etag.ValueKind != JsonValueKind.String)
+                        {
+                            return false;
+                        }
+
+                        markers.Add($"{marker.GetProperty("at").GetDateTimeOffset():O} {marker.GetProperty("region").GetString()}");
+                    }
+
+                    return markers[0] == markers[1];
+                },
+                () => $"{repository}:{tag} does not converge: {DescribeTagAsync(repository, tag, home[tag], replica[tag]).GetAwaiter().GetResult()}{Environment.NewLine}{fixture.Describe()}");
+        }
     }
 
     /// <summary>What each region's tag and replication marker say, and which image each region pushed.</summary>

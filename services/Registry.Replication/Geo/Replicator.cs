@@ -205,6 +205,7 @@ internal sealed partial class Replicator(
         using var exclusive = await _tags.AcquireAsync($"{region}/{repository.Registry}/{repository.Name}:{tag}", cancellationToken);
         var driver = regions.For(region).ForRegistry(repository.Registry);
         var markerPath = StoragePaths.ReplicationTagMarker(repository.Name, tag);
+        string? overtaken = null;
         for (var attempt = 1; ; attempt++)
         {
             var stored = await driver.ReadAsync(markerPath, cancellationToken);
@@ -224,8 +225,13 @@ internal sealed partial class Replicator(
                 }
             }
 
-            await EnsureTagAsync(repository, tag, target!, region, driver, markerPath, markerEtag!, cancellationToken);
-            return;
+            // Another instance may record a newer change while this one writes the tag; a write of ours that lands
+            // after that change was applied leaves the tag behind its marker, so the newer change is applied over it.
+            overtaken = await EnsureTagAsync(repository, tag, target!, region, driver, markerPath, markerEtag!, overtaken, cancellationToken);
+            if (overtaken is null || attempt >= 16)
+            {
+                return;
+            }
         }
     }
 
@@ -242,23 +248,39 @@ internal sealed partial class Replicator(
         }
 
         var (current, etag) = await ReadTagAsync(driver, repository, tag, cancellationToken);
-        return current != (change.Deleted ? null : change.Digest) && previous?.TagEtag != etag ? Unobserved : null;
+        if (current == (change.Deleted ? null : change.Digest))
+        {
+            return null;
+        }
+
+        // The tag as replication left it, or as replication is writing it (a marker without ETag: another instance is
+        // bringing the tag to that change) is not a local push.
+        var replicated = previous is not null
+            && (previous.TagEtag == etag || (previous.TagEtag is null && current == (previous.Deleted ? null : previous.Digest)));
+        return replicated ? null : Unobserved;
     }
 
     /// <summary>A tag ETag no stored tag has: the tag holds a change replication has not seen.</summary>
     private const string Unobserved = "unobserved";
 
-    private async Task EnsureTagAsync(
-        RepositoryPath repository, string tag, TagMarker marker, string region, IStorageDriver driver, string markerPath, string markerEtag, CancellationToken cancellationToken)
+    /// <summary>
+    /// Brings the tag to <paramref name="marker"/> and records the tag's ETag in it. Returns the ETag of a tag write of
+    /// this call that a newer marker overtook (the caller applies that marker over it), else null.
+    /// </summary>
+    /// <param name="ours">The ETag of this instance's own earlier, overtaken write of the tag: not a local push.</param>
+    private async Task<string?> EnsureTagAsync(
+        RepositoryPath repository, string tag, TagMarker marker, string region, IStorageDriver driver, string markerPath, string markerEtag, string? ours,
+        CancellationToken cancellationToken)
     {
         var (current, tagEtag) = await ReadTagAsync(driver, repository, tag, cancellationToken);
         var wanted = marker.Deleted ? null : marker.Digest;
+        var wrote = false;
         if (current != wanted)
         {
-            var owned = marker.TagEtag is null || marker.TagEtag == tagEtag;
+            var owned = marker.TagEtag is null || marker.TagEtag == tagEtag || (ours is not null && ours == tagEtag);
             if (!owned)
             {
-                return;
+                return null;
             }
 
             if (wanted is null)
@@ -273,7 +295,7 @@ internal sealed partial class Replicator(
                     var (holder, fromDescriptor) = await FindManifestAsync(repository, wanted, [marker.Region, .. regions.Regions], cancellationToken);
                     if (fromDescriptor is null)
                     {
-                        return; // gone everywhere: a delete is on its way
+                        return null; // gone everywhere: a delete is on its way
                     }
 
                     await CopyManifestAsync(repository, holder!, region, fromDescriptor, depth: 0, cancellationToken);
@@ -286,6 +308,7 @@ internal sealed partial class Replicator(
             }
 
             (_, tagEtag) = await ReadTagAsync(driver, repository, tag, cancellationToken);
+            wrote = true;
         }
 
         if (marker.TagEtag != tagEtag)
@@ -296,9 +319,13 @@ internal sealed partial class Replicator(
             }
             catch (StoragePreconditionFailedException)
             {
-                // a newer change was recorded meanwhile; whoever recorded it brings the tag to it
+                // A newer change was recorded meanwhile. Whoever recorded it brings the tag to it — unless this write
+                // landed after they did: then it is up to this call.
+                return wrote ? tagEtag ?? "absent" : null;
             }
         }
+
+        return null;
     }
 
     private async Task<(string? Region, ManifestDescriptor? Descriptor)> FindManifestAsync(RepositoryPath repository, string digest, IEnumerable<string> candidates, CancellationToken cancellationToken)
