@@ -78,10 +78,19 @@ public sealed class TwoRegionsTests(AzuriteRegionsFixture fixture) : IClassFixtu
 
         // Blobs first, so that the manifests (and with them the tags) land as close together as they can.
         await Task.WhenAll(tags.SelectMany(tag => new[] { home[tag].PushBlobsAsync(fixture.ClientA, repository), replica[tag].PushBlobsAsync(fixture.ClientB, repository) }));
+        // Each push is acknowledged between sending it and its answer (the regions run on this machine's clock).
+        var acknowledged = new System.Collections.Concurrent.ConcurrentDictionary<(string Tag, string Region), (DateTimeOffset From, DateTimeOffset To)>();
+        async Task PushTimedAsync(TestImage image, RegionClient client, string region, string tag)
+        {
+            var from = DateTimeOffset.UtcNow;
+            await image.PushManifestAsync(client, repository, tag);
+            acknowledged[(tag, region)] = (from, DateTimeOffset.UtcNow);
+        }
+
         await Task.WhenAll(tags.SelectMany(tag => new[]
         {
-            home[tag].PushManifestAsync(fixture.ClientA, repository, tag),
-            replica[tag].PushManifestAsync(fixture.ClientB, repository, tag),
+            PushTimedAsync(home[tag], fixture.ClientA, GeoFixture.Home, tag),
+            PushTimedAsync(replica[tag], fixture.ClientB, GeoFixture.Replica, tag),
         }));
 
         // Converged: both regions' tags point at the same image, and both regions recorded that change (settled: the
@@ -115,6 +124,15 @@ public sealed class TwoRegionsTests(AzuriteRegionsFixture fixture) : IClassFixtu
             }
 
             Assert.Equal(markers[0].GetProperty("at").GetDateTimeOffset(), markers[1].GetProperty("at").GetDateTimeOffset());
+
+            // The marker holds the winner's acknowledged time, and the loser cannot have been acknowledged later: it
+            // was sent before the winner's time (the rule picks the greatest time, then the greatest region name).
+            var at = markers[0].GetProperty("at").GetDateTimeOffset();
+            var slack = TimeSpan.FromMilliseconds(50);
+            var won = acknowledged[(tag, pushedIn)];
+            var lost = acknowledged[(tag, pushedIn == GeoFixture.Home ? GeoFixture.Replica : GeoFixture.Home)];
+            Assert.True(at >= won.From - slack && at <= won.To + slack, $"{repository}:{tag}: the marker's time {at:O} is not when the winner was acknowledged ({won.From:O} – {won.To:O})");
+            Assert.True(lost.From <= at + slack, $"{repository}:{tag}: the loser was sent at {lost.From:O}, after the winner's acknowledged time {at:O}");
 
             // The winner is whole in both regions.
             var winner = inHome == home[tag].Digest ? home[tag] : replica[tag];
