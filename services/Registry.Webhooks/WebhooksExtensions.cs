@@ -63,7 +63,13 @@ public static class WebhooksExtensions
             bus.AddConsumer<ChartPushedConsumer, WebhookConsumerDefinition<ChartPushedConsumer>>();
             bus.AddConsumer<ChartDeletedConsumer, WebhookConsumerDefinition<ChartDeletedConsumer>>();
             bus.AddConsumer<ImageQuarantinedConsumer, WebhookConsumerDefinition<ImageQuarantinedConsumer>>();
+            bus.AddConsumer<ReplicaSyncedConsumer, WebhookConsumerDefinition<ReplicaSyncedConsumer>>();
         });
+
+        // The deployment's regions (this one and those under Regions): what a webhook's location can name.
+        var configuration = builder.Configuration;
+        builder.Services.AddSingleton(new WebhookRegions(
+            [configuration["Distribution:Region"] ?? "local", .. configuration.GetSection("Regions").GetChildren().Select(region => region.Key)]));
         return builder;
     }
 

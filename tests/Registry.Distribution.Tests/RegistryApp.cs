@@ -62,6 +62,7 @@ public sealed class RegistryApp(string dataDirectory) : InProcessHost(
         ["Storage:Driver"] = "FileSystem",
         ["Storage:RootDirectory"] = dataDirectory,
         ["Auth:Enabled"] = "false",
+        ["Scanner:ScanOnPush"] = "false", // this suite is about distribution; the scanner suites push with it on
     },
     builder => builder.AddStandalone([]),
     app => app.MapStandalone())

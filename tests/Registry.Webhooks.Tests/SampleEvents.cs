@@ -156,5 +156,23 @@ internal static class SampleEvents
         Source = Source,
     };
 
-    public static IReadOnlyList<IRegistryEvent> All() => [Pushed(), Deleted(), Untagged(), RepositoryDeleted(), ChartPushed(), ChartDeleted(), Scanned(), Quarantined()];
+    public static ReplicaSynced Synced() => new()
+    {
+        EventId = Guid.Parse("99999999-2222-3333-4444-555555555555"),
+        Registry = Registry,
+        Region = "eastus",
+        SourceRegion = "westeurope",
+        Repository = "samples/hello",
+        Tag = "v1",
+        Digest = Digest,
+        MediaType = ManifestMediaType,
+        Size = 1234,
+        PushedAt = At,
+        OccurredAt = At.AddSeconds(1),
+        Actor = "admin",
+        Request = Request,
+        Source = Source,
+    };
+
+    public static IReadOnlyList<IRegistryEvent> All() => [Pushed(), Deleted(), Untagged(), RepositoryDeleted(), ChartPushed(), ChartDeleted(), Scanned(), Quarantined(), Synced()];
 }

@@ -59,6 +59,7 @@ public sealed class TestHost : IAsyncDisposable
         ["REGISTRY_ADMIN_USERNAME"] = AdminUsername,
         ["REGISTRY_ADMIN_PASSWORD"] = AdminPassword,
         ["Webhooks:AllowPrivateNetworks"] = "true",
+        ["Scanner:ScanOnPush"] = "false", // the scanner's own suites cover its events; here every delivery is a user's change
         ["Webhooks:InitialRetryDelay"] = "00:00:00.200",
         ["Webhooks:MaxRetryDelay"] = "00:00:01.500",
         ["Webhooks:MaxAttempts"] = "5",

@@ -76,10 +76,11 @@ internal sealed class ReplicationStatus
             return new ReplicaProgress("Ready", 0, 0, null, null, null, null);
         }
 
-        var oldest = replica.Pending.IsEmpty ? (DateTimeOffset?)null : replica.Pending.Values.Min();
+        var pending = replica.Pending.Values.ToList(); // one snapshot: the dictionary empties concurrently
+        var oldest = pending.Count == 0 ? (DateTimeOffset?)null : pending.Min();
         var lag = oldest is { } at ? Math.Max(0, (now - at).TotalSeconds) : 0;
-        var state = replica.IsFailed ? "Failed" : replica.Pending.IsEmpty ? "Ready" : "Syncing";
-        return new ReplicaProgress(state, Math.Round(lag, 3), replica.Pending.Count, oldest, replica.LastError, replica.LastErrorAt, replica.LastSyncedAt);
+        var state = replica.IsFailed ? "Failed" : pending.Count == 0 ? "Ready" : "Syncing";
+        return new ReplicaProgress(state, Math.Round(lag, 3), pending.Count, oldest, replica.LastError, replica.LastErrorAt, replica.LastSyncedAt);
     }
 
     private IEnumerable<Measurement<T>> Measure<T>(Func<ReplicaProgress, T> value)

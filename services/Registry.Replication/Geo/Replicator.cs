@@ -108,7 +108,11 @@ internal sealed partial class Replicator(
     public async Task CopyManifestAsync(RepositoryPath repository, string sourceRegion, string target, ManifestDescriptor descriptor, int depth, CancellationToken cancellationToken)
     {
         var to = Stores(target);
-        if (await to.Manifests.ResolveAsync(repository, Reference.Parse(descriptor.Digest), cancellationToken) is not null)
+        var manifestDigest = Digest.Parse(descriptor.Digest);
+        var storage = regions.For(target).ForRegistry(repository.Registry);
+        if (await to.Manifests.ResolveAsync(repository, Reference.Parse(descriptor.Digest), cancellationToken) is not null
+            && await storage.GetInfoAsync(StoragePaths.ManifestRevision(repository.Name, manifestDigest), cancellationToken) is not null
+            && await HasBlobDataAsync(storage, manifestDigest, cancellationToken))
         {
             return;
         }
@@ -140,14 +144,16 @@ internal sealed partial class Replicator(
     public async Task CopyBlobAsync(RepositoryPath repository, string sourceRegion, string target, Digest digest, CancellationToken cancellationToken)
     {
         var to = Stores(target);
-        if (await to.Blobs.StatAsync(repository, digest, cancellationToken) is not null)
+        var driver = regions.For(target).ForRegistry(repository.Registry);
+        if (await to.Blobs.StatAsync(repository, digest, cancellationToken) is not null && await HasBlobDataAsync(driver, digest, cancellationToken))
         {
             return;
         }
 
         using var exclusive = await _blobs.AcquireAsync($"{target}/{repository.Registry}/{digest}", cancellationToken);
-        if (await to.Blobs.StatAsync(repository, digest, cancellationToken) is not null
-            || await to.Blobs.MountAsync(repository, digest, null, cancellationToken) is not null)
+        if (await HasBlobDataAsync(driver, digest, cancellationToken)
+            && (await to.Blobs.StatAsync(repository, digest, cancellationToken) is not null
+                || await to.Blobs.MountAsync(repository, digest, null, cancellationToken) is not null))
         {
             return;
         }
@@ -155,7 +161,6 @@ internal sealed partial class Replicator(
         var from = Stores(sourceRegion);
         var blob = await from.Blobs.StatAsync(repository, digest, cancellationToken)
             ?? throw new InvalidOperationException($"blob {digest} of {repository.Registry}/{repository.Name} is not in {sourceRegion}");
-        var driver = regions.For(target).ForRegistry(repository.Registry);
         var copyPath = StoragePaths.ReplicationCopy(digest);
         var upload = await ResumableUploadAsync(driver, copyPath, repository, to.Uploads, cancellationToken);
         var offset = upload.Size;
@@ -175,6 +180,13 @@ internal sealed partial class Replicator(
         await to.Uploads.CompleteAsync(repository, upload.Id, digest, cancellationToken);
         await driver.DeleteAsync(copyPath, cancellationToken);
     }
+
+    /// <summary>
+    /// Whether the region's storage holds the blob's bytes, asked of storage itself: the region's cache may remember a
+    /// blob that is gone (a replica deleted and created again removes the content, not what was cached of it).
+    /// </summary>
+    private static async Task<bool> HasBlobDataAsync(IStorageDriver driver, Digest digest, CancellationToken cancellationToken) =>
+        await driver.GetInfoAsync(StoragePaths.BlobData(digest), cancellationToken) is not null;
 
     private static async Task<UploadStatus> ResumableUploadAsync(IStorageDriver driver, string copyPath, RepositoryPath repository, IUploadStore uploads, CancellationToken cancellationToken)
     {

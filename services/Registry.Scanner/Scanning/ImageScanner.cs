@@ -152,7 +152,8 @@ internal sealed partial class ImageScanner(
             UnreadableLayers = layers.Where(l => l.Unreadable is not null).Select(l => new UnreadableLayer(l.Digest, l.Unreadable!)).ToList() is { Count: > 0 } unreadable ? unreadable : null,
         };
 
-        if (options.Value.AttachReferrers)
+        // No layer readable as an archive (an artifact or test content pushed as an image): nothing to describe.
+        if (options.Value.AttachReferrers && !(layers.Count > 0 && layers.All(l => l.Unreadable is not null)))
         {
             var sbom = CycloneDx.Write(new SbomSubject($"{repository.Name}", descriptor.Digest, scannedAt), image, findings);
             var sbomRef = await AttachAsync(repository, descriptor, CycloneDx.MediaType, CycloneDx.MediaType, sbom, scannedAt, cancellationToken);

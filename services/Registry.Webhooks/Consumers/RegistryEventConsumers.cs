@@ -39,6 +39,12 @@ internal sealed class ChartDeletedConsumer(WebhookFanout fanout) : IConsumer<Cha
     public Task Consume(ConsumeContext<ChartDeleted> context) => fanout.FanOutAsync(context.Message, context.CancellationToken);
 }
 
+/// <summary>Content pushed elsewhere landed in a region: the "push" of that region's regional webhooks.</summary>
+internal sealed class ReplicaSyncedConsumer(WebhookFanout fanout) : IConsumer<ReplicaSynced>
+{
+    public Task Consume(ConsumeContext<ReplicaSynced> context) => fanout.FanOutAsync(context.Message, context.CancellationToken);
+}
+
 /// <summary>
 /// Retries for the webhooks service's consumers: storing a batch can fail for a moment (storage busy); the message is
 /// retried in place, then left in the error queue rather than dropped.

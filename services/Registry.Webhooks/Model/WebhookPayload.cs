@@ -91,6 +91,15 @@ internal sealed record WebhookEvent(string Registry, string Repository, IReadOnl
             Repository = pushed.Repository,
             Tag = pushed.Tag,
         }),
+        ReplicaSynced synced => Of(synced, WebhookActions.Push, TagsOf(synced.Tag), new PayloadTarget
+        {
+            MediaType = synced.MediaType,
+            Size = synced.Size,
+            Digest = synced.Digest,
+            Length = synced.Size,
+            Repository = synced.Repository,
+            Tag = synced.Tag,
+        }),
         ChartPushed chart => Of(chart, WebhookActions.ChartPush, TagsOf(chart.Tag), new PayloadTarget
         {
             MediaType = chart.MediaType,
