@@ -11,37 +11,12 @@ namespace Registry.Replication.Apis;
 /// </summary>
 internal static class ImportApi
 {
-    private const string CallerItem = "registry.management-caller";
-
     public static RouteGroupBuilder MapImportApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/registries/{registry}/import").AddEndpointFilter(AuthorizeAsync).DisableAntiforgery();
+        var group = endpoints.MapGroup("/api/registries/{registry}/import").AddEndpointFilter(ManagementFilter.AuthorizeRouteRegistryAsync).DisableAntiforgery();
         group.MapPost("", Start).WithName("ImportImage");
         group.MapGet("/operations/{id}", GetOperation).WithName("GetImportOperation");
         return group;
-    }
-
-    /// <summary>Following an import needs Reader; starting one changes the registry.</summary>
-    private static async ValueTask<object?> AuthorizeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var decision = await http.RequestServices.GetRequiredService<IManagementAuthorizer>()
-            .AuthorizeAsync(http, http.GetRouteValue("registry") as string ?? string.Empty, changes: !HttpMethods.IsGet(http.Request.Method));
-        if (!decision.IsAllowed)
-        {
-            return decision.ToProblem(http);
-        }
-
-        http.Items[CallerItem] = decision.Caller;
-
-        try
-        {
-            return await next(context);
-        }
-        catch (ManagementException ex)
-        {
-            return ex.ToProblem();
-        }
     }
 
     internal static async Task<IResult> Start(string registry, HttpRequest request, Importer importer, CancellationToken cancellationToken)
@@ -56,7 +31,7 @@ internal static class ImportApi
             throw ManagementException.Invalid($"the body must be ACR's importImage JSON: {ex.Message}");
         }
 
-        var origin = EventOrigin.Of(request.HttpContext, request.HttpContext.Items[CallerItem] as string);
+        var origin = EventOrigin.Of(request.HttpContext, request.HttpContext.Items[ManagementFilter.CallerItem] as string);
         var operation = await importer.StartAsync(registry, body ?? new ImportRequest(), origin, cancellationToken);
         var location = $"/api/registries/{Uri.EscapeDataString(registry)}/import/operations/{operation.Id}";
         request.HttpContext.Response.Headers["Azure-AsyncOperation"] = location;

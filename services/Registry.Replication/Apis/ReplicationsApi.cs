@@ -30,19 +30,12 @@ internal static class ReplicationsApi
         return group;
     }
 
-    private static async ValueTask<object?> AuthorizeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var registry = http.GetRouteValue("registry") as string ?? string.Empty;
-        var decision = await http.RequestServices.GetRequiredService<IManagementAuthorizer>()
-            .AuthorizeAsync(http, registry, changes: !HttpMethods.IsGet(http.Request.Method));
-        if (!decision.IsAllowed)
+    /// <summary>Authorized as every management call; replications exist for Premium registries only.</summary>
+    private static ValueTask<object?> AuthorizeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        ManagementFilter.AuthorizeRouteRegistryAsync(context, async premiumContext =>
         {
-            return decision.ToProblem(http);
-        }
-
-        try
-        {
+            var http = premiumContext.HttpContext;
+            var registry = http.GetRouteValue("registry") as string ?? string.Empty;
             var info = await http.RequestServices.GetRequiredService<IRegistryDirectory>().FindAsync(registry, http.RequestAborted)
                 ?? throw ManagementException.NotFound($"registry '{registry}'");
             if (info.Tier != RegistryTier.Premium)
@@ -51,23 +44,20 @@ internal static class ReplicationsApi
                     $"Replications are only supported for managed registries in Premium SKU; registry '{registry}' is {info.Tier}. Update the registry to Premium first.");
             }
 
-            return await next(context);
-        }
-        catch (ManagementException ex)
-        {
-            return ex.ToProblem();
-        }
-    }
+            return await next(premiumContext);
+        });
 
-    internal static async Task<IResult> List(string registry, HttpContext http, ReplicaStore replicas, ReplicationStatus status, CancellationToken cancellationToken)
+    internal static async Task<IResult> List(
+        string registry, ReplicaStore replicas, RegionalStorage regions, ReplicationStatus status, TimeProvider time, CancellationToken cancellationToken)
     {
-        var records = await WithHomeAsync(registry, replicas, http.RequestServices.GetRequiredService<RegionalStorage>(), http.RequestServices.GetRequiredService<TimeProvider>(), cancellationToken);
+        var records = await WithHomeAsync(registry, replicas, regions, time, cancellationToken);
         return TypedResults.Ok(new ReplicationList(records.Select(r => View(registry, r, status)).ToList()));
     }
 
-    internal static async Task<IResult> Show(string registry, string name, HttpContext http, ReplicaStore replicas, ReplicationStatus status, CancellationToken cancellationToken)
+    internal static async Task<IResult> Show(
+        string registry, string name, ReplicaStore replicas, RegionalStorage regions, ReplicationStatus status, TimeProvider time, CancellationToken cancellationToken)
     {
-        var records = await WithHomeAsync(registry, replicas, http.RequestServices.GetRequiredService<RegionalStorage>(), http.RequestServices.GetRequiredService<TimeProvider>(), cancellationToken);
+        var records = await WithHomeAsync(registry, replicas, regions, time, cancellationToken);
         var record = records.FirstOrDefault(r => r.Name == name) ?? throw ManagementException.NotFound($"replication '{name}' of registry '{registry}'");
         return TypedResults.Ok(View(registry, record, status));
     }

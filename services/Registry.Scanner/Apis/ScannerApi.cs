@@ -16,7 +16,7 @@ internal static class ScannerApi
 {
     public static IEndpointRouteBuilder MapScannerApi(this IEndpointRouteBuilder endpoints)
     {
-        var scans = endpoints.MapGroup("/api/registries/{registry}/scans").AddEndpointFilter(AuthorizeRegistryAsync).DisableAntiforgery();
+        var scans = endpoints.MapGroup("/api/registries/{registry}/scans").AddEndpointFilter(ManagementFilter.AuthorizeRouteRegistryAsync).DisableAntiforgery();
         scans.MapPost("", Scan).WithName("ScanImage");
         scans.MapGet("/policy", GetPolicy).WithName("GetImagePolicy");
         scans.MapPut("/policy", PutPolicy).WithName("SetImagePolicy");
@@ -123,30 +123,11 @@ internal static class ScannerApi
         return TypedResults.Created("/api/vulnerabilities", new { version = record.Version, updatedAt = record.UpdatedAt, advisories = database.Index.Count, sources = record.Sources });
     }
 
-    private static ValueTask<object?> AuthorizeRegistryAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-        AuthorizeAsync(context, next, context.HttpContext.GetRouteValue("registry") as string ?? string.Empty);
-
-    private static ValueTask<object?> AuthorizeOperatorAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-        AuthorizeAsync(context, next, context.HttpContext.RequestServices.GetRequiredService<IOptions<RegistryHostOptions>>().Value.DefaultRegistry);
-
     /// <summary>Reading needs Reader; scanning on demand and importing change things.</summary>
-    private static async ValueTask<object?> AuthorizeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next, string registry)
-    {
-        var http = context.HttpContext;
-        var decision = await http.RequestServices.GetRequiredService<IManagementAuthorizer>()
-            .AuthorizeAsync(http, registry, changes: !HttpMethods.IsGet(http.Request.Method));
-        if (!decision.IsAllowed)
-        {
-            return decision.ToProblem(http);
-        }
-
-        try
-        {
-            return await next(context);
-        }
-        catch (ManagementException ex)
-        {
-            return ex.ToProblem();
-        }
-    }
+    private static ValueTask<object?> AuthorizeOperatorAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        ManagementFilter.AuthorizeAsync(
+            context,
+            next,
+            context.HttpContext.RequestServices.GetRequiredService<IOptions<RegistryHostOptions>>().Value.DefaultRegistry,
+            changes: !HttpMethods.IsGet(context.HttpContext.Request.Method));
 }

@@ -22,9 +22,12 @@ internal sealed class ManifestPushedConsumer(
 
         // Quarantine is announced before the scan (the quarantine webhook action), and also when scans run only on
         // demand: the pull gate holds the image until a scan clears it.
+        var report = MediaTypes.IsImageManifest(pushed.MediaType)
+            ? await store.FindReportAsync(pushed.Registry, Digest.Parse(pushed.Digest), context.CancellationToken)
+            : null;
         if (MediaTypes.IsImageManifest(pushed.MediaType)
-            && (await store.PolicyAsync(pushed.Registry, context.CancellationToken)).Quarantine
-            && await store.FindReportAsync(pushed.Registry, Digest.Parse(pushed.Digest), context.CancellationToken) is null)
+            && report is null
+            && (await store.PolicyAsync(pushed.Registry, context.CancellationToken)).Quarantine)
         {
             await outbox.AddAsync(new ImageQuarantined
             {
@@ -48,9 +51,7 @@ internal sealed class ManifestPushedConsumer(
             return;
         }
 
-        if (MediaTypes.IsImageManifest(pushed.MediaType)
-            && await store.FindReportAsync(pushed.Registry, Digest.Parse(pushed.Digest), context.CancellationToken) is { } report
-            && report.DatabaseVersion == database.Version && report.Repository == pushed.Repository)
+        if (report is not null && report.DatabaseVersion == database.Version && report.Repository == pushed.Repository)
         {
             return;
         }

@@ -42,31 +42,16 @@ internal sealed class SemVerOrdering(string name, bool caseInsensitiveLabels, in
         return VersionOrderings.Sign(leftLabels.Length - rightLabels.Length);
     }
 
+    /// <summary>
+    /// Numeric identifiers compare numerically and before text, text ordinally. SemVer's numbers are digits only (any
+    /// length); NuGet.Versioning's are whatever int.TryParse takes, sign included ("-1" is minus one), and its text ignores case.
+    /// </summary>
     private int CompareIdentifier(string left, string right)
     {
-        if (caseInsensitiveLabels)
-        {
-            // NuGet.Versioning: a label is a number when int.TryParse takes it, sign included ("-1" is minus one).
-            var leftIsInt = int.TryParse(left, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var leftInt);
-            var rightIsInt = int.TryParse(right, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var rightInt);
-            if (leftIsInt && rightIsInt)
-            {
-                return leftInt.CompareTo(rightInt) switch { < 0 => -1, > 0 => 1, _ => 0 };
-            }
-
-            if (leftIsInt != rightIsInt)
-            {
-                return leftIsInt ? -1 : 1;
-            }
-
-            return VersionOrderings.Sign(string.Compare(left, right, StringComparison.OrdinalIgnoreCase));
-        }
-
-        var leftNumeric = left.Length > 0 && !left.AsSpan().ContainsAnyExceptInRange('0', '9');
-        var rightNumeric = right.Length > 0 && !right.AsSpan().ContainsAnyExceptInRange('0', '9');
+        var (leftNumeric, rightNumeric) = (IsNumber(left, out var leftInt), IsNumber(right, out var rightInt));
         if (leftNumeric && rightNumeric)
         {
-            return VersionOrderings.CompareDigits(left, right);
+            return caseInsensitiveLabels ? leftInt.CompareTo(rightInt) switch { < 0 => -1, > 0 => 1, _ => 0 } : VersionOrderings.CompareDigits(left, right);
         }
 
         if (leftNumeric != rightNumeric)
@@ -74,7 +59,15 @@ internal sealed class SemVerOrdering(string name, bool caseInsensitiveLabels, in
             return leftNumeric ? -1 : 1;
         }
 
-        return VersionOrderings.Sign(string.CompareOrdinal(left, right));
+        return VersionOrderings.Sign(caseInsensitiveLabels ? string.Compare(left, right, StringComparison.OrdinalIgnoreCase) : string.CompareOrdinal(left, right));
+    }
+
+    private bool IsNumber(string identifier, out int value)
+    {
+        value = 0;
+        return caseInsensitiveLabels
+            ? int.TryParse(identifier, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out value)
+            : identifier.Length > 0 && !identifier.AsSpan().ContainsAnyExceptInRange('0', '9');
     }
 
     private static (string[] Numbers, string[] Labels) Split(string version)

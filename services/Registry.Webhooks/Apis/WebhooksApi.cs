@@ -44,31 +44,14 @@ internal static class WebhooksApi
     }
 
     /// <summary>Reading needs Reader; changing, and seeing the callback config (its headers may hold secrets), needs Owner.</summary>
-    private static async ValueTask<object?> AuthorizeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    private static ValueTask<object?> AuthorizeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var path = http.Request.Path.Value ?? string.Empty;
         var changes = !HttpMethods.IsGet(http.Request.Method) && !path.EndsWith("/listEvents", StringComparison.Ordinal);
-        var decision = await http.RequestServices.GetRequiredService<IManagementAuthorizer>()
-            .AuthorizeAsync(http, http.GetRouteValue("registry") as string ?? string.Empty, changes);
-        if (!decision.IsAllowed)
-        {
-            return decision.ToProblem(http);
-        }
-
-        if (http.GetRouteValue("name") is string name && !StoragePaths.IsWebhookName(name))
-        {
-            return ManagementException.Invalid($"'{name}' is not a webhook name: 5 to 50 letters and digits").ToProblem();
-        }
-
-        try
-        {
-            return await next(context);
-        }
-        catch (ManagementException ex)
-        {
-            return ex.ToProblem();
-        }
+        return ManagementFilter.AuthorizeAsync(context, named => http.GetRouteValue("name") is string name && !StoragePaths.IsWebhookName(name)
+            ? throw ManagementException.Invalid($"'{name}' is not a webhook name: 5 to 50 letters and digits")
+            : next(named), http.GetRouteValue("registry") as string ?? string.Empty, changes);
     }
 
     internal static async Task<IResult> List(string registry, WebhookStore store, WebhookDispatcher dispatcher, IOptions<WebhooksOptions> options, CancellationToken cancellationToken)
