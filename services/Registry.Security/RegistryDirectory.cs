@@ -17,7 +17,31 @@ public enum RegistryTier
 public sealed record RegistryInfo(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("loginServer")] string LoginServer,
-    [property: JsonPropertyName("tier")] RegistryTier Tier);
+    [property: JsonPropertyName("tier")] RegistryTier Tier)
+{
+    /// <summary>The registry's content policies (immutable tags, retention of untagged manifests, soft delete).</summary>
+    [JsonPropertyName("policies")]
+    public RegistryPolicies Policies { get; init; } = new();
+}
+
+/// <summary>
+/// A registry's content policies as every service applies them; the auth service owns them with the registry record.
+/// Null days mean the policy is off.
+/// </summary>
+public sealed record RegistryPolicies
+{
+    /// <summary>Beyond ACR: no tag of the registry, once pushed, can be moved or deleted.</summary>
+    [JsonPropertyName("immutableTags")]
+    public bool ImmutableTags { get; init; }
+
+    /// <summary>ACR's retention policy: untagged manifests are deleted this many days after they lost their last tag.</summary>
+    [JsonPropertyName("retentionDays")]
+    public int? RetentionDays { get; init; }
+
+    /// <summary>ACR's soft-delete policy: deleted manifests and tags can be listed and restored for this many days.</summary>
+    [JsonPropertyName("softDeleteDays")]
+    public int? SoftDeleteDays { get; init; }
+}
 
 /// <summary>Which registries exist.</summary>
 public interface IRegistryDirectory

@@ -41,6 +41,46 @@ public static class StoragePaths
     public static IReadOnlyList<string> RepositoryOwnData(string repository) =>
         [$"{Repository(repository)}/{ManifestsDirectory}", $"{Repository(repository)}/{LayersDirectory}", $"{Repository(repository)}/_referrers"];
 
+    /// <summary>Repository metadata beside its content: ACR's changeable attributes (locks) and tag history.</summary>
+    public const string MetadataDirectory = "_meta";
+
+    /// <summary>The repository's own changeable attributes and settings (locks, tag immutability).</summary>
+    public static string RepositoryAttributes(string repository) => $"{Repository(repository)}/{MetadataDirectory}/attributes.json";
+
+    /// <summary>A tag's metadata: when it was created, and its changeable attributes.</summary>
+    public static string TagAttributes(string repository, string tag) =>
+        OciGrammar.IsTag(tag) ? $"{Repository(repository)}/{MetadataDirectory}/tags/{tag}.json" : throw new ArgumentException("invalid tag", nameof(tag));
+
+    /// <summary>A manifest's changeable attributes.</summary>
+    public static string ManifestAttributes(string repository, Digest manifest) =>
+        $"{Repository(repository)}/{MetadataDirectory}/manifests/{manifest.Algorithm}/{manifest.Hex}.json";
+
+    /// <summary>Pull counts and last-pull times of the repository, its tags and its manifests (merged from every instance).</summary>
+    public static string PullStatistics(string repository) => $"{Repository(repository)}/{MetadataDirectory}/pulls.json";
+
+    /// <summary>Soft-deleted manifests of a repository, restorable until the registry's soft-delete retention passes.</summary>
+    public const string SoftDeletedDirectory = "_deleted";
+
+    public static string SoftDeletedManifests(string repository) => $"{Repository(repository)}/{SoftDeletedDirectory}";
+
+    /// <summary>One soft-deleted manifest: its descriptor, the tags it had, and when and by whom it was deleted.</summary>
+    public static string SoftDeletedManifest(string repository, Digest manifest) =>
+        $"{SoftDeletedManifests(repository)}/{manifest.Algorithm}-{manifest.Hex}.json";
+
+    /// <summary>Registry partition: the storage usage figures last reconciled from storage, adjusted by every change since.</summary>
+    public const string UsageSummary = "usage/summary.json";
+
+    /// <summary>Registry partition: purge rules (declarative clean-up), one document per rule.</summary>
+    public const string PurgeRulesRoot = "cleanup/purge-rules";
+
+    public static string PurgeRule(string name) =>
+        IsWebhookName(name) ? $"{PurgeRulesRoot}/{name}.json" : throw new ArgumentException("invalid purge rule name", nameof(name));
+
+    /// <summary>Registry partition: clean-up runs (purge, retention, garbage collection) and what each removed, newest first.</summary>
+    public const string CleanupRunsRoot = "cleanup/runs";
+
+    public static string CleanupRun(DateTimeOffset startedAt, Guid runId) => $"{CleanupRunsRoot}/{DateTimeOffset.MaxValue.UtcTicks - startedAt.UtcTicks:D19}-{runId:N}.json";
+
     public static string LayerLinks(string repository, string algorithm) => $"{Repository(repository)}/{LayersDirectory}/{algorithm}";
 
     public static string Referrers(string repository, Digest subject) =>
