@@ -106,6 +106,7 @@ var gateway = builder.AddProject<Projects.Registry_Gateway>("gateway")
     .WithReference(webhooks).WaitFor(webhooks)
     .WithReference(replication).WaitFor(replication)
     .WithReference(scanner).WaitFor(scanner)
+    .WithReference(infrastructure.Cache).WaitFor(infrastructure.Cache)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
 foreach (var regional in regionalDistributions)

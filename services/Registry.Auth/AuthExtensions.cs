@@ -25,7 +25,7 @@ public static class AuthExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        builder.AddRegistryStorage();
+        builder.AddRegionalStorage();
         builder.AddRegistrySecurity();
         builder.Services.AddProblemDetails();
 
@@ -37,6 +37,8 @@ public static class AuthExtensions
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.AddSingleton<IManagementAuthorizer, LocalManagementAuthorizer>();
         builder.Services.AddSingleton<TokenEndpoint>();
+        builder.Services.AddSingleton<RegistryCounts>();
+        builder.Services.AddSingleton<RegistryDeletions>();
 
         if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(CacheConnectionName)))
         {
@@ -61,6 +63,7 @@ public static class AuthExtensions
     {
         endpoints.MapTokenApi();
         endpoints.MapManagementApi();
+        endpoints.MapRegistriesApi();
         return endpoints;
     }
 }

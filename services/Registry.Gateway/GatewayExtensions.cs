@@ -1,4 +1,5 @@
 using Registry.Security;
+using Registry.Security.Limits;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Registry.Gateway;
@@ -10,6 +11,9 @@ public static class GatewayExtensions
     public const string WebhooksCluster = "webhooks";
     public const string ReplicationCluster = "replication";
     public const string ScannerCluster = "scanner";
+
+    /// <summary>The Aspire resource / connection string name of the shared Redis (request rate windows).</summary>
+    public const string CacheConnectionName = "cache";
 
     /// <summary>
     /// The front door: YARP routes <c>/v2</c> to distribution, <c>/api/registries/{registry}/webhooks</c> to webhooks,
@@ -25,6 +29,13 @@ public static class GatewayExtensions
             .Bind(builder.Configuration.GetSection(GatewayOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(CacheConnectionName)))
+        {
+            // Every gateway instance counts into the same windows, so a tier's rate holds however many there are.
+            builder.AddRedisClient(CacheConnectionName, configureOptions: redis => redis.AbortOnConnectFail = false);
+            builder.Services.AddSingleton<IRequestRateLimiter, RedisRequestRateLimiter>();
+        }
+
         builder.AddRegistrySecurity();
 
         var options = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();

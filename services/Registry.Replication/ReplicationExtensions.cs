@@ -31,11 +31,7 @@ public static class ReplicationExtensions
 
         builder.AddDistributionStores();
         builder.AddRegistrySecurity();
-        var configuration = builder.Configuration;
-        builder.Services.AddSingleton(services => new RegionalStorage(
-            services.GetRequiredService<IOptions<DistributionOptions>>().Value.Region,
-            services.GetRequiredService<Registry.Storage.IStorageDriverFactory>(),
-            configuration));
+        builder.AddRegionalStorage();
         builder.Services.AddSingleton<ReplicaStore>();
         builder.Services.AddSingleton<ReplicationStatus>();
         builder.Services.AddSingleton<Replicator>();

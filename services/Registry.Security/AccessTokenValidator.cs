@@ -9,6 +9,9 @@ namespace Registry.Security;
 /// <summary>What a valid access token grants: who it was issued to and its <c>access</c> entries.</summary>
 public sealed record AccessGrant(string Subject, IReadOnlyList<AccessScope> Access)
 {
+    /// <summary>Beyond ACR: the most requests per minute the identity may make (a token's own rate limit), if it has one.</summary>
+    public int? RateLimitPerMinute { get; init; }
+
     public bool Allows(string type, string name, string action) => Access.Any(entry => entry.Allows(type, name, action));
 }
 
@@ -29,6 +32,7 @@ public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<Access
 {
     public const string AccessClaim = "access";
     public const string GrantTypeClaim = "grant_type";
+    public const string RateLimitClaim = "rate_limit";
     public const string RefreshGrant = "refresh_token";
     public const string Algorithm = SecurityAlgorithms.EcdsaSha256;
 
@@ -123,7 +127,11 @@ public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<Access
             return TokenCheck.Refused("a refresh token is not an access token");
         }
 
-        return new TokenCheck(new AccessGrant(jwt.Subject ?? "", ReadAccess(jwt)), null) { Expires = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero) };
+        var grant = new AccessGrant(jwt.Subject ?? "", ReadAccess(jwt))
+        {
+            RateLimitPerMinute = jwt.TryGetPayloadValue<int>(RateLimitClaim, out var rate) && rate > 0 ? rate : null,
+        };
+        return new TokenCheck(grant, null) { Expires = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero) };
     }
 
     /// <summary>Lifetime checked against the service's clock (the library's own check reads the system clock); skew included.</summary>

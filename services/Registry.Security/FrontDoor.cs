@@ -53,6 +53,12 @@ public static class FrontDoor
                     new { host = request.Host.Value, registry = resolution.Registry }).ExecuteAsync(context);
                 return;
             }
+
+            if (!request.Path.StartsWithSegments("/oauth2") && await Limits.RequestRates.RefusalAsync(context, registry) is { } refusal)
+            {
+                await refusal.ExecuteAsync(context);
+                return;
+            }
         }
 
         await next(context);

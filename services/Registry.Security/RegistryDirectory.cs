@@ -47,6 +47,9 @@ public sealed record RegistryPolicies
 public interface IRegistryDirectory
 {
     ValueTask<RegistryInfo?> FindAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Every custom domain of the platform (lowercase host name) and the registry it serves.</summary>
+    Task<IReadOnlyDictionary<string, string>> CustomDomainsAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -56,7 +59,8 @@ public interface IRegistryDirectory
 public sealed class HttpRegistryDirectory(HttpClient client, TimeProvider time) : IRegistryDirectory
 {
     public const string InternalPath = "/internal/registries";
-    public static readonly TimeSpan PositiveLifetime = TimeSpan.FromSeconds(30);
+    public const string CustomDomainsPath = "/internal/custom-domains";
+    public static readonly TimeSpan PositiveLifetime = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan NegativeLifetime = TimeSpan.FromSeconds(3);
 
     private readonly ConcurrentDictionary<string, (RegistryInfo? Info, DateTimeOffset Expires)> _answers = new(StringComparer.Ordinal);
@@ -92,6 +96,10 @@ public sealed class HttpRegistryDirectory(HttpClient client, TimeProvider time) 
         _answers[name] = (info, now + (info is null ? NegativeLifetime : PositiveLifetime));
         return info;
     }
+
+    public async Task<IReadOnlyDictionary<string, string>> CustomDomainsAsync(CancellationToken cancellationToken) =>
+        await client.GetFromJsonAsync<Dictionary<string, string>>(new Uri(CustomDomainsPath, UriKind.Relative), cancellationToken)
+            ?? new Dictionary<string, string>();
 }
 
 /// <summary>Whether a registry exists cannot be told right now (the auth service does not answer).</summary>

@@ -30,9 +30,18 @@ public readonly record struct HostResolution(string? Registry, string? Region = 
     public bool IsValid => Registry is not null;
 }
 
-public sealed class RegistryHosts(IOptions<RegistryHostOptions> options)
+public sealed class RegistryHosts(IOptions<RegistryHostOptions> options, CustomDomainMap customDomains)
 {
     public string DefaultRegistry => options.Value.DefaultRegistry;
+
+    /// <summary>Whether <paramref name="host"/> lies under the platform's domain (so it cannot be a custom domain).</summary>
+    public bool IsPlatformHost(string host)
+    {
+        var domain = options.Value.Domain;
+        var separator = domain.IndexOf(':', StringComparison.Ordinal);
+        var domainHost = separator < 0 ? domain : domain[..separator];
+        return string.Equals(host, domainHost, StringComparison.OrdinalIgnoreCase) || host.EndsWith("." + domainHost, StringComparison.OrdinalIgnoreCase);
+    }
 
     /// <summary>The login server of a registry: the <c>service</c> of its token challenges and the audience of its tokens.</summary>
     public string LoginServer(string registry) => $"{registry}.{options.Value.Domain}";
@@ -58,7 +67,7 @@ public sealed class RegistryHosts(IOptions<RegistryHostOptions> options)
         var domainHost = separator < 0 ? domain : domain[..separator];
         if (!name.EndsWith("." + domainHost, StringComparison.Ordinal))
         {
-            return new HostResolution(options.Value.DefaultRegistry);
+            return new HostResolution(customDomains.Find(name) ?? options.Value.DefaultRegistry);
         }
 
         var label = name[..^(domainHost.Length + 1)];

@@ -29,8 +29,19 @@ public static class SecurityExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        builder.Services.AddOptions<Limits.TierOptions>()
+            .Bind(builder.Configuration.GetSection(Limits.TierOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<Limits.RateLimitOptions>()
+            .Bind(builder.Configuration.GetSection(Limits.RateLimitOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton<Limits.IRequestRateLimiter, Limits.MemoryRequestRateLimiter>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<RegistryHosts>();
+        builder.Services.TryAddSingleton<CustomDomainMap>();
+        builder.Services.AddHostedService<CustomDomainRefresher>();
         builder.Services.TryAddSingleton<AccessTokenValidator>();
         builder.Services.AddHttpClient(AuthClientName, (services, client) =>
             client.BaseAddress = services.GetRequiredService<IOptions<AccessTokenOptions>>().Value.Authority);

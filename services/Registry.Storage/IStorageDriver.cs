@@ -45,6 +45,9 @@ public interface IStorageDriverFactory
 
     /// <summary>The platform's own partition (registry records, identities, signing keys), apart from every registry's content.</summary>
     IStorageDriver ForPlatform();
+
+    /// <summary>Removes everything stored for <paramref name="registry"/> (its whole partition: container or directory).</summary>
+    Task DeleteRegistryAsync(string registry, CancellationToken cancellationToken = default);
 }
 
 public sealed record StorageObjectInfo(long Size, string ETag, DateTimeOffset LastModified);

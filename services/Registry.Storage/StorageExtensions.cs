@@ -40,4 +40,27 @@ public static class StorageExtensions
         });
         return builder;
     }
+
+    /// <summary>The configuration key naming this instance's own region (<c>Distribution:Region</c>, <c>local</c> when unset).</summary>
+    public const string OwnRegionKey = "Distribution:Region";
+
+    /// <summary>
+    /// Registers <see cref="RegionalStorage"/>: this instance's storage as its own region, the others from section
+    /// <c>Regions</c>. Composing it twice into one host registers it once.
+    /// </summary>
+    public static IHostApplicationBuilder AddRegionalStorage(this IHostApplicationBuilder builder)
+    {
+        builder.AddRegistryStorage();
+        if (builder.Services.Any(service => service.ServiceType == typeof(RegionalStorage)))
+        {
+            return builder;
+        }
+
+        var configuration = builder.Configuration;
+        builder.Services.AddSingleton(services => new RegionalStorage(
+            configuration[OwnRegionKey] is { Length: > 0 } region ? region : "local",
+            services.GetRequiredService<IStorageDriverFactory>(),
+            configuration));
+        return builder;
+    }
 }

@@ -98,6 +98,9 @@ public static class StoragePaths
     /// <summary>Platform partition: one document per registry (record, settings and identities), owned by the auth service.</summary>
     public const string RegistryRecords = "registries";
 
+    /// <summary>Platform partition: every custom domain and the registry it serves (one document, changed by compare-and-swap).</summary>
+    public const string CustomDomains = "registry-domains.json";
+
     public static string RegistryRecord(string registry) =>
         OciGrammar.IsRegistryName(registry) ? $"{RegistryRecords}/{registry}.json" : throw new ArgumentException("invalid registry name", nameof(registry));
 

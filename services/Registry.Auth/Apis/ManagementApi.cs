@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Registry.Auth.Identity;
+using Microsoft.Extensions.Options;
 using Registry.Security;
+using Registry.Security.Limits;
 
 namespace Registry.Auth.Apis;
 
@@ -12,14 +14,15 @@ namespace Registry.Auth.Apis;
 /// </summary>
 public static partial class ManagementApi
 {
-    private const string ArmType = "Microsoft.ContainerRegistry/registries";
+    internal const string ArmType = "Microsoft.ContainerRegistry/registries";
     private const string CallerItem = "registry.caller";
 
     public static RouteGroupBuilder MapManagementApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/registries/{registry}").AddEndpointFilter(AuthorizeAsync).DisableAntiforgery();
-        group.MapGet("", GetRegistry).WithName("GetRegistry");
-        group.MapPatch("", UpdateRegistry).WithName("UpdateRegistry");
+        group.MapGet("", RegistriesApi.GetRegistry).WithName("GetRegistry");
+        group.MapPatch("", RegistriesApi.UpdateRegistry).WithName("UpdateRegistry");
+        group.MapGet("/listUsages", RegistriesApi.ListUsages).WithName("ListUsages");
         group.MapPost("/listCredentials", ListCredentials).WithName("ListCredentials");
         group.MapPost("/regenerateCredential", RegenerateCredential).WithName("RegenerateCredential");
 
@@ -75,51 +78,7 @@ public static partial class ManagementApi
         }
     }
 
-    // ---- the registry and its admin user ----
-
-    internal static async Task<IResult> GetRegistry(string registry, RegistryStore store, RegistryHosts hosts, CancellationToken cancellationToken) =>
-        TypedResults.Ok(RegistryResourceOf((await store.GetAsync(registry, cancellationToken))!, hosts));
-
-    internal static async Task<IResult> UpdateRegistry(string registry, RegistryUpdate update, RegistryStore store, RegistryHosts hosts, CancellationToken cancellationToken)
-    {
-        if (update.Properties is null && update.Sku is null)
-        {
-            throw ManagementException.Invalid("'properties' or 'sku' is required");
-        }
-
-        var changes = update.Properties ?? new RegistryUpdateProperties(null, null, null);
-        RegistryTier? tier = update.Sku is null ? null
-            : Enum.TryParse<RegistryTier>(update.Sku.Name, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) ? parsed
-            : throw ManagementException.Invalid($"sku '{update.Sku.Name}' is not Basic, Standard or Premium");
-        foreach (var repository in changes.AnonymousPullRepositories ?? [])
-        {
-            if (!RepositoryPattern.TryParse(repository, out _))
-            {
-                throw ManagementException.Invalid($"'{repository}' is not a repository name, 'prefix/*' or '*'");
-            }
-        }
-
-        var updated = await store.UpdateAsync(registry, record =>
-        {
-            var newTier = tier ?? record.Tier;
-            if ((changes.AnonymousPullEnabled ?? record.Settings.AnonymousPullEnabled) && !AccessPolicy.AnonymousPullAllowedOnTier(newTier))
-            {
-                throw ManagementException.Conflict($"anonymous pull needs the Standard or Premium tier; registry '{registry}' is {newTier}");
-            }
-
-            return record with
-            {
-                Tier = newTier,
-                Settings = record.Settings with
-                {
-                    AdminUserEnabled = changes.AdminUserEnabled ?? record.Settings.AdminUserEnabled,
-                    AnonymousPullEnabled = changes.AnonymousPullEnabled ?? record.Settings.AnonymousPullEnabled,
-                    AnonymousPullRepositories = changes.AnonymousPullRepositories?.Distinct(StringComparer.Ordinal).ToList() ?? record.Settings.AnonymousPullRepositories,
-                },
-            };
-        }, cancellationToken);
-        return TypedResults.Ok(RegistryResourceOf(updated, hosts));
-    }
+    // ---- the admin user ----
 
     /// <summary>The admin user name and its passwords' names and ages: the values were shown once, when generated.</summary>
     internal static async Task<IResult> ListCredentials(string registry, RegistryStore store, CancellationToken cancellationToken)
@@ -166,7 +125,7 @@ public static partial class ManagementApi
 
     /// <summary>PUT creates or replaces, PATCH changes what is given; actions are checked against ACR's grammar.</summary>
     internal static async Task<IResult> PutScopeMap(
-        HttpContext context, string registry, string name, ScopeMapUpdate update, RegistryStore store, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext context, string registry, string name, ScopeMapUpdate update, RegistryStore store, IOptions<TierOptions> tiers, TimeProvider time, CancellationToken cancellationToken)
     {
         if (ScopeMapActions.IsSystem(name))
         {
@@ -201,6 +160,7 @@ public static partial class ManagementApi
             }
 
             created = existing is null;
+            EnsureRoomFor(created, record.ScopeMaps.Count, record.Tier, tiers.Value, "scope maps");
             var map = new ScopeMapRecord
             {
                 Description = changes.Description ?? (patch ? existing?.Description : null),
@@ -256,7 +216,7 @@ public static partial class ManagementApi
 
     /// <summary>Creating a token generates both its passwords and shows them in this response only (as <c>az acr token create</c> does).</summary>
     internal static async Task<IResult> PutToken(
-        HttpContext context, string registry, string name, TokenUpdate update, RegistryStore store, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext context, string registry, string name, TokenUpdate update, RegistryStore store, IOptions<TierOptions> tiers, TimeProvider time, CancellationToken cancellationToken)
     {
         RequireResourceName(name, "token");
         if (Guid.TryParse(name, out _))
@@ -298,6 +258,7 @@ public static partial class ManagementApi
                 throw ManagementException.Invalid($"scope map '{scopeMap}' does not exist");
             }
 
+            EnsureRoomFor(existing is null, record.Tokens.Count, record.Tier, tiers.Value, "tokens");
             var passwords = existing?.Passwords ?? [];
             if (existing is null)
             {
@@ -314,6 +275,13 @@ public static partial class ManagementApi
                 Enabled = status is null ? existing?.Enabled ?? true : status == "enabled",
                 CreatedAt = existing?.CreatedAt ?? time.GetUtcNow(),
                 Passwords = passwords,
+                RateLimitPerMinute = changes.RateLimitPerMinute switch
+                {
+                    null => existing?.RateLimitPerMinute,
+                    0 => null,
+                    > 0 and <= 1_000_000 and var rate => rate,
+                    _ => throw ManagementException.Invalid("'rateLimitPerMinute' is 1 to 1000000 requests per minute, or 0 for none"),
+                },
             };
             return record with { Tokens = With(record.Tokens, name, token) };
         }, cancellationToken);
@@ -483,18 +451,6 @@ public static partial class ManagementApi
 
     private static readonly string[] TokenPasswordNames = ["password1", "password2"];
 
-    private static RegistryResource RegistryResourceOf(RegistryRecord record, RegistryHosts hosts) => new(
-        $"/registries/{record.Name}",
-        record.Name,
-        ArmType,
-        new Sku(record.Tier.ToString(), record.Tier.ToString()),
-        new RegistryProperties(
-            hosts.LoginServer(record.Name),
-            record.CreatedAt,
-            record.Settings.AdminUserEnabled,
-            record.Settings.AnonymousPullEnabled,
-            record.Settings.AnonymousPullRepositories));
-
     private static ScopeMapResource ScopeMapResourceOf(string registry, string name, ScopeMapRecord map, bool system) => new(
         $"/registries/{registry}/scopeMaps/{name}", name, $"{ArmType}/scopeMaps",
         new ScopeMapProperties(map.Description, system ? "SystemDefined" : "UserDefined", map.Actions, map.CreatedAt));
@@ -505,15 +461,16 @@ public static partial class ManagementApi
             $"/registries/{registry}/scopeMaps/{token.ScopeMap}",
             token.Enabled ? "enabled" : "disabled",
             token.CreatedAt,
-            new TokenCredentialsProperties(token.Passwords.Select(p => PasswordInfoOf(p, values?.GetValueOrDefault(p.Name))).ToList())));
+            new TokenCredentialsProperties(token.Passwords.Select(p => PasswordInfoOf(p, values?.GetValueOrDefault(p.Name))).ToList()),
+            token.RateLimitPerMinute));
 
     private static RoleAssignmentResource RoleAssignmentResourceOf(string registry, string id, RoleAssignmentRecord assignment) => new(
         $"/registries/{registry}/roleAssignments/{id}", id, "Microsoft.Authorization/roleAssignments",
         new RoleAssignmentProperties(assignment.PrincipalId, assignment.Role, assignment.Scope, assignment.CreatedAt));
 
-    private static PasswordInfo PasswordInfoOf(SecretRecord secret, string? value) => new(secret.Name, value, secret.CreatedAt, secret.Expiry);
+    internal static PasswordInfo PasswordInfoOf(SecretRecord secret, string? value) => new(secret.Name, value, secret.CreatedAt, secret.Expiry);
 
-    private static SecretRecord NewSecret(string name, string value, DateTimeOffset? expiry, TimeProvider time) =>
+    internal static SecretRecord NewSecret(string name, string value, DateTimeOffset? expiry, TimeProvider time) =>
         new() { Name = name, Hash = Secrets.HashGenerated(value), CreatedAt = time.GetUtcNow(), Expiry = expiry };
 
     private static List<SecretRecord> Replace(List<SecretRecord> secrets, SecretRecord secret) =>
@@ -537,6 +494,16 @@ public static partial class ManagementApi
         if (!ResourceNamePattern().IsMatch(name))
         {
             throw ManagementException.Invalid($"'{name}' is not a valid {what} name: 5–50 letters, digits and hyphens");
+        }
+    }
+
+    /// <summary>A new token or scope map must fit the registry's tier.</summary>
+    private static void EnsureRoomFor(bool creating, int count, RegistryTier tier, TierOptions tiers, string what)
+    {
+        var limit = tiers.For(tier).ScopeMapsAndTokens;
+        if (creating && count >= limit)
+        {
+            throw TierOptions.QuotaExceeded(tier, what, limit);
         }
     }
 

@@ -8,7 +8,14 @@ internal sealed record ListResult<T>([property: JsonPropertyName("value")] IRead
 
 internal sealed record Sku(string Name, string Tier);
 
-internal sealed record RegistryResource(string Id, string Name, string Type, Sku Sku, RegistryProperties Properties);
+internal sealed record RegistryResource(
+    string Id,
+    string Name,
+    string Type,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Location,
+    Sku Sku,
+    RegistryProperties Properties,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CredentialsResult? Credentials = null);
 
 internal sealed record RegistryProperties(
     string LoginServer,
@@ -16,14 +23,34 @@ internal sealed record RegistryProperties(
     bool AdminUserEnabled,
     bool AnonymousPullEnabled,
     IReadOnlyList<string> AnonymousPullRepositories,
+    IReadOnlyList<string> CustomDomains,
+    PoliciesResource Policies,
     string ProvisioningState = "Succeeded");
 
-internal sealed record RegistryUpdate(RegistryUpdateProperties? Properties, SkuUpdate? Sku);
+/// <summary>ACR's <c>properties.policies</c>, plus immutable tags (beyond ACR).</summary>
+internal sealed record PoliciesResource(RetentionPolicyResource? RetentionPolicy, SoftDeletePolicyResource? SoftDeletePolicy, StatusPolicyResource? ImmutableTagsPolicy);
 
-/// <summary>ACR's <c>sku</c> on a registry update: <c>Basic</c>, <c>Standard</c> or <c>Premium</c>, effective at once.</summary>
+internal sealed record RetentionPolicyResource(int? Days, string? Status);
+
+internal sealed record SoftDeletePolicyResource(int? RetentionDays, string? Status);
+
+internal sealed record StatusPolicyResource(string? Status);
+
+/// <summary>A registry as created (<c>PUT</c>) or changed (<c>PATCH</c>): every field optional on a change.</summary>
+internal sealed record RegistryUpdate(RegistryUpdateProperties? Properties, SkuUpdate? Sku, string? Location = null);
+
+/// <summary>ACR's <c>sku</c>: <c>Basic</c>, <c>Standard</c> or <c>Premium</c>, effective at once.</summary>
 internal sealed record SkuUpdate(string? Name);
 
-internal sealed record RegistryUpdateProperties(bool? AdminUserEnabled, bool? AnonymousPullEnabled, List<string>? AnonymousPullRepositories);
+internal sealed record RegistryUpdateProperties(
+    bool? AdminUserEnabled,
+    bool? AnonymousPullEnabled,
+    List<string>? AnonymousPullRepositories,
+    List<string>? CustomDomains = null,
+    PoliciesResource? Policies = null);
+
+/// <summary>ACR's <c>listUsages</c> entries.</summary>
+internal sealed record RegistryUsage(string Name, long Limit, long CurrentValue, string Unit);
 
 internal sealed record CredentialName(string? Name);
 
@@ -50,13 +77,14 @@ internal sealed record TokenProperties(
     string Status,
     DateTimeOffset CreationDate,
     TokenCredentialsProperties Credentials,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? RateLimitPerMinute,
     string ProvisioningState = "Succeeded");
 
 internal sealed record TokenCredentialsProperties(IReadOnlyList<PasswordInfo> Passwords);
 
 internal sealed record TokenUpdate(TokenUpdateProperties? Properties);
 
-internal sealed record TokenUpdateProperties(string? ScopeMapId, string? Status);
+internal sealed record TokenUpdateProperties(string? ScopeMapId, string? Status, int? RateLimitPerMinute = null);
 
 internal sealed record GenerateCredentialsRequest(string? TokenId, string? Name, DateTimeOffset? Expiry);
 

@@ -17,6 +17,14 @@ internal sealed record RegistryRecord
 
     public RegistrySettings Settings { get; init; } = new();
 
+    /// <summary>The home region (ACR's <c>location</c>); null for a registry made before regions were named.</summary>
+    public string? Location { get; init; }
+
+    /// <summary>Beyond ACR: host names outside the platform's domain that serve this registry too.</summary>
+    public List<string> CustomDomains { get; init; } = [];
+
+    public RegistryPolicies Policies { get; init; } = new();
+
     public AdminUser Admin { get; init; } = new();
 
     public Dictionary<string, ScopeMapRecord> ScopeMaps { get; init; } = new(StringComparer.Ordinal);
@@ -81,6 +89,9 @@ internal sealed record TokenRecord
     public required DateTimeOffset CreatedAt { get; init; }
 
     public List<SecretRecord> Passwords { get; init; } = [];
+
+    /// <summary>Beyond ACR: the most requests per minute the token may make, whatever its registry's tier allows.</summary>
+    public int? RateLimitPerMinute { get; init; }
 }
 
 internal sealed record ServicePrincipalRecord

@@ -12,7 +12,8 @@ namespace Registry.Auth.Identity;
 /// (<see cref="AuthOptions.RecordCacheLifetime"/>) and changed only by compare-and-swap on its ETag.
 /// It is also the registry directory of the process that hosts the auth service.
 /// </summary>
-internal sealed class RegistryStore(IStorageDriverFactory storage, RegistryHosts hosts, IOptions<AuthOptions> options, TimeProvider time)
+internal sealed class RegistryStore(
+    IStorageDriverFactory storage, RegistryHosts hosts, CustomDomainMap customDomains, IOptions<AuthOptions> options, TimeProvider time)
     : IRegistryDirectory
 {
     private const int MaxAttempts = 16;
@@ -28,7 +29,81 @@ internal sealed class RegistryStore(IStorageDriverFactory storage, RegistryHosts
     private IStorageDriver Platform => storage.ForPlatform();
 
     public async ValueTask<RegistryInfo?> FindAsync(string name, CancellationToken cancellationToken) =>
-        await GetAsync(name, cancellationToken) is { } record ? new RegistryInfo(record.Name, hosts.LoginServer(record.Name), record.Tier) : null;
+        await GetAsync(name, cancellationToken) is { } record
+            ? new RegistryInfo(record.Name, hosts.LoginServer(record.Name), record.Tier) { Policies = record.Policies }
+            : null;
+
+    /// <summary>The names of every registry, in order.</summary>
+    public async Task<IReadOnlyList<string>> ListNamesAsync(CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await foreach (var entry in Platform.ListAsync(StoragePaths.RegistryRecords, cancellationToken))
+        {
+            if (entry.EndsWith(".json", StringComparison.Ordinal) && Oci.OciGrammar.IsRegistryName(entry[..^".json".Length]))
+            {
+                names.Add(entry[..^".json".Length]);
+            }
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    /// <summary>Removes the record (the registry is unknown from then on); false when there was none.</summary>
+    public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        var deleted = await Platform.DeleteAsync(StoragePaths.RegistryRecord(name), cancellationToken);
+        _cache.TryRemove(name, out _);
+        return deleted;
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> CustomDomainsAsync(CancellationToken cancellationToken) =>
+        (await ReadDomainsAsync(cancellationToken)).Domains;
+
+    /// <summary>
+    /// Makes <paramref name="domains"/> exactly the custom domains of <paramref name="registry"/> (none to release them all),
+    /// refusing a domain another registry holds; the map of this process changes at once, others' within seconds.
+    /// </summary>
+    public async Task SetCustomDomainsAsync(string registry, IReadOnlyCollection<string> domains, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var (current, etag) = await ReadDomainsAsync(cancellationToken);
+            if (domains.FirstOrDefault(domain => current.GetValueOrDefault(domain) is { } owner && owner != registry) is { } taken)
+            {
+                throw ManagementException.Conflict($"custom domain '{taken}' already serves registry '{current[taken]}'");
+            }
+
+            var updated = current.Where(entry => entry.Value != registry).Concat(domains.Select(domain => KeyValuePair.Create(domain, registry)))
+                .ToDictionary(StringComparer.Ordinal);
+            if (updated.Count == current.Count && updated.All(entry => current.GetValueOrDefault(entry.Key) == entry.Value))
+            {
+                customDomains.Replace(updated);
+                return;
+            }
+
+            try
+            {
+                await Platform.WriteAsync(StoragePaths.CustomDomains, JsonSerializer.SerializeToUtf8Bytes(updated, Json), StorageCondition.Replacing(etag), cancellationToken);
+                customDomains.Replace(updated);
+                return;
+            }
+            catch (StoragePreconditionFailedException)
+            {
+                // Another registry's domains changed in between: check again against what it wrote.
+            }
+        }
+
+        throw new InvalidOperationException($"custom domains kept changing; gave up after {MaxAttempts} attempts");
+    }
+
+    private async Task<(IReadOnlyDictionary<string, string> Domains, string? ETag)> ReadDomainsAsync(CancellationToken cancellationToken)
+    {
+        var stored = await Platform.ReadAsync(StoragePaths.CustomDomains, cancellationToken);
+        return stored is null
+            ? (new Dictionary<string, string>(), null)
+            : (JsonSerializer.Deserialize<Dictionary<string, string>>(stored.Content.Span, Json) ?? [], stored.ETag);
+    }
 
     public async ValueTask<RegistryRecord?> GetAsync(string name, CancellationToken cancellationToken)
     {

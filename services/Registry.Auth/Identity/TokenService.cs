@@ -79,6 +79,10 @@ internal sealed class TokenService(
             }
 
             writer.WriteEndArray();
+            if (caller.Kind == IdentityKind.Token && record.Tokens.GetValueOrDefault(caller.Id)?.RateLimitPerMinute is { } rate)
+            {
+                writer.WriteNumber(AccessTokenValidator.RateLimitClaim, rate);
+            }
         });
         return Handler.CreateToken(payload, keys.Current);
     }

@@ -16,5 +16,17 @@ public sealed class AzureBlobStorageDriverFactory(BlobServiceClient service, str
 
     public IStorageDriver ForPlatform() => ForRegistry(PlatformContainer);
 
+    /// <summary>The registry's container goes with everything in it; a registry of that name made later gets a new one.</summary>
+    public async Task DeleteRegistryAsync(string registry, CancellationToken cancellationToken = default)
+    {
+        if (!Oci.OciGrammar.IsRegistryName(registry))
+        {
+            throw new ArgumentException("invalid registry name", nameof(registry));
+        }
+
+        _drivers.TryRemove(registry, out _);
+        await service.GetBlobContainerClient(containerPrefix + registry).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+    }
+
     private const string PlatformContainer = "platform-data";
 }

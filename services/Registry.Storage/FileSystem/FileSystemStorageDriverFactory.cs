@@ -12,4 +12,19 @@ public sealed class FileSystemStorageDriverFactory(string rootDirectory, bool fl
 
     public IStorageDriver ForPlatform() =>
         _drivers.GetOrAdd("/platform", _ => new FileSystemStorageDriver(Path.Combine(rootDirectory, "platform"), flushToDisk));
+
+    public Task DeleteRegistryAsync(string registry, CancellationToken cancellationToken = default)
+    {
+        var directory = Path.Combine(rootDirectory, "registries", Oci.OciGrammar.IsRegistryName(registry) ? registry : throw new ArgumentException("invalid registry name", nameof(registry)));
+        _drivers.TryRemove(registry, out _);
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+
+        return Task.CompletedTask;
+    }
 }

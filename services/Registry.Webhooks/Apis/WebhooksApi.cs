@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Registry.Security;
+using Registry.Security.Limits;
 using Registry.Storage;
 using Registry.Webhooks.Delivery;
 using Registry.Webhooks.Model;
@@ -74,7 +75,7 @@ internal static class WebhooksApi
     /// <summary>Creates the webhook, or replaces it whole; <c>serviceUri</c> and <c>actions</c> are required.</summary>
     internal static async Task<IResult> Put(
         string registry, string name, WebhookRequest request, WebhookStore store, WebhookDispatcher dispatcher, IRegistryDirectory registries,
-        IOptions<WebhooksOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        IOptions<WebhooksOptions> options, IOptions<TierOptions> tiers, TimeProvider time, CancellationToken cancellationToken)
     {
         var properties = request.Properties ?? throw ManagementException.Invalid("'properties' is required");
         var existing = await store.FindAsync(registry, name, cancellationToken);
@@ -95,7 +96,7 @@ internal static class WebhooksApi
 
         if (existing is null)
         {
-            await EnsureTierAllowsAnotherAsync(registry, store, registries, cancellationToken);
+            await EnsureTierAllowsAnotherAsync(registry, store, registries, tiers.Value, cancellationToken);
             if (!await store.CreateAsync(registry, webhook, cancellationToken))
             {
                 throw ManagementException.Conflict($"webhook '{name}' was created meanwhile; read it and try again");
@@ -228,19 +229,14 @@ internal static class WebhooksApi
     private static async Task<WebhookRecord> Existing(WebhookStore store, string registry, string name, CancellationToken cancellationToken) =>
         await store.FindAsync(registry, name, cancellationToken) ?? throw ManagementException.NotFound($"webhook '{name}'");
 
-    /// <summary>ACR's tier limits on webhooks: Basic 2, Standard 10, Premium 500.</summary>
-    private static async Task EnsureTierAllowsAnotherAsync(string registry, WebhookStore store, IRegistryDirectory registries, CancellationToken cancellationToken)
+    /// <summary>The tier's limit on webhooks (ACR's: Basic 2, Standard 10, Premium 500; <c>Tiers:*:Webhooks</c>).</summary>
+    private static async Task EnsureTierAllowsAnotherAsync(string registry, WebhookStore store, IRegistryDirectory registries, TierOptions tiers, CancellationToken cancellationToken)
     {
         var tier = (await registries.FindAsync(registry, cancellationToken))?.Tier ?? RegistryTier.Premium;
-        var limit = tier switch
-        {
-            RegistryTier.Basic => 2,
-            RegistryTier.Standard => 10,
-            _ => 500,
-        };
+        var limit = tiers.For(tier).Webhooks;
         if ((await store.ListAsync(registry, cancellationToken)).Count >= limit)
         {
-            throw ManagementException.Conflict($"registry '{registry}' is {tier} and has its {limit} webhooks; delete one or move to a higher tier");
+            throw TierOptions.QuotaExceeded(tier, "webhooks", limit);
         }
     }
 
