@@ -77,10 +77,14 @@ var replication = builder.AddProject<Projects.Registry_Replication>("replication
     .WithHttpHealthCheck("/health");
 foreach (var region in regions.Skip(1))
 {
-    replication
-        .WithEnvironment($"Regions__{region}__Driver", "AzureBlob")
-        .WithEnvironment($"Regions__{region}__ConnectionName", ResourceNames.Blobs)
-        .WithEnvironment($"Regions__{region}__ContainerPrefix", $"{region}-");
+    // Replication copies into every region; auth deletes a deleted registry's data there.
+    foreach (var service in new IResourceBuilder<ProjectResource>[] { replication, auth })
+    {
+        service
+            .WithEnvironment($"Regions__{region}__Driver", "AzureBlob")
+            .WithEnvironment($"Regions__{region}__ConnectionName", ResourceNames.Blobs)
+            .WithEnvironment($"Regions__{region}__ContainerPrefix", $"{region}-");
+    }
 }
 
 // Scans every pushed image against the vulnerability database imported through /api/vulnerabilities/imports.

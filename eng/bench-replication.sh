@@ -22,6 +22,8 @@
 #        [REDIS_PORT=6391] [HOST_ARGS=...] [OUT=dir] [SKIP_BUILD=1] [KEEP=1] [PHASES=catchup,small,paced,large]
 #        bash eng/bench-replication.sh                     # results (Markdown + JSON) in $OUT
 set -euo pipefail
+# Throughput is measured without the tiers' request rates (they would cap it by design).
+export RateLimits__Enabled=false
 cd "$(dirname "$0")/.."
 SMALL="${SMALL:-300}"
 CATCHUP="${CATCHUP:-1000}"

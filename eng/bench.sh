@@ -11,6 +11,8 @@
 #   /tmp/registry-bench-results/<timestamp>), OURS_PORT (default 5080), DIST_PORT (default 5081), SKIP_BUILD=1,
 #   SKIP_MEMORY=1, OURS_CONFIG (extra "--Key=Value" arguments for our host, e.g. --Storage:FlushToDisk=false).
 set -euo pipefail
+# Throughput is measured without the tiers' request rates (they would cap it by design).
+export RateLimits__Enabled=false
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
