@@ -120,4 +120,17 @@ foreach (var regional in regionalDistributions)
         .WithReference(regional).WaitFor(regional);
 }
 
+// Tier limits and request rates (Tiers:*, RateLimits:*) set on the AppHost reach every service alike.
+var platformSettings = builder.Configuration.GetSection("Tiers").AsEnumerable()
+    .Concat(builder.Configuration.GetSection("RateLimits").AsEnumerable())
+    .Where(setting => setting.Value is not null)
+    .ToList();
+foreach (var service in new[] { auth, distribution, webhooks, replication, scanner, gateway }.Concat(regionalDistributions))
+{
+    foreach (var (key, value) in platformSettings)
+    {
+        service.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+    }
+}
+
 builder.Build().Run();

@@ -18,6 +18,7 @@ public sealed class PlatformFixture : IAsyncLifetime
 {
     public const string AdminUser = "admin";
     public const int DistributionReplicas = 2;
+    public const int BasicReadsPerMinute = 20;
 
     /// <summary>The default registry's login server: the <c>service</c> of its challenges and the audience of its tokens.</summary>
     public const string DefaultLoginServer = "default.localhost";
@@ -49,6 +50,8 @@ public sealed class PlatformFixture : IAsyncLifetime
                 "Webhooks:AllowPrivateNetworks=true",
                 // The import test's source is this platform's own gateway, on loopback.
                 "Import:AllowPrivateNetworks=true",
+                // A Basic registry's reads run out quickly, so the rate test reaches 429 through the gateway.
+                $"Tiers:Basic:ReadOpsPerMinute={BasicReadsPerMinute}",
             ]);
             appHost.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
