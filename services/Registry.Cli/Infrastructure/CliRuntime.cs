@@ -14,6 +14,7 @@ internal sealed class CliRuntime(CliEnvironment environment)
     public Option<OutputFormat> OutputOption { get; } = new("--output", "-o")
     {
         Description = "Output format: table (default) or json (the server's JSON, indented)",
+        HelpName = "table|json",
         Recursive = true,
         DefaultValueFactory = _ => OutputFormat.Table,
     };
