@@ -29,9 +29,11 @@ public sealed class WebhookTests(CliFixture fixture)
     }
 
     [Fact]
-    public async Task Replications_need_premium_and_say_so()
+    public async Task Replication_list_answers_and_a_refused_create_carries_the_servers_problem()
     {
         var session = await fixture.AdminSessionAsync();
-        (await session.RunAsync("replication", "list")).AssertFailure("Premium");
+        var list = await session.JsonAsync("replication", "list");
+        Assert.Equal(System.Text.Json.JsonValueKind.Array, list.GetProperty("value").ValueKind);
+        (await session.RunAsync("replication", "create", "westreplica", "--location", "westeurope")).AssertFailure("Invalid request: location 'westeurope'");
     }
 }
