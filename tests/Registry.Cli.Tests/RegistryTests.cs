@@ -35,7 +35,7 @@ public sealed class RegistryTests(CliFixture fixture)
         }
         finally
         {
-            (await session.RunAsync("update", "--anonymous-pull-enabled", "false", "--sku", "Basic")).AssertSuccess();
+            (await session.RunAsync("update", "--anonymous-pull-enabled", "false", "--sku", "Premium")).AssertSuccess(); // the default registry's own tier, which other tests rely on
         }
     }
 
@@ -54,7 +54,7 @@ public sealed class RegistryTests(CliFixture fixture)
         var session = await fixture.AdminSessionAsync();
         var name = CliFixture.NewName("clireg");
 
-        var created = await session.JsonAsync("create", name, "--sku", "Standard", "--admin-enabled", "--location", "home");
+        var created = await session.JsonAsync("create", name, "--sku", "Standard", "--admin-enabled", "--location", "local");
         Assert.Equal(name, created.GetProperty("name").GetString());
         Assert.Equal("Standard", created.GetProperty("sku").GetProperty("name").GetString());
 
