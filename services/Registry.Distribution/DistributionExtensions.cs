@@ -1,8 +1,10 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Registry.Distribution.Apis;
 using Registry.Distribution.Caching;
+using Registry.Distribution.Cleanup;
 using Registry.Distribution.Core;
 using Registry.Distribution.Events;
+using Registry.Distribution.Usage;
 using Registry.Messaging;
 using Registry.Storage;
 using StackExchange.Redis;
@@ -32,6 +34,7 @@ public static class DistributionExtensions
     {
         builder.AddDistributionStores();
         builder.AddRegistrySecurity();
+        builder.AddCleanup();
         builder.Services.AddSingleton<V2Access>();
         builder.Services.AddSingleton<PullPolicyGate>();
         return builder;
@@ -77,17 +80,31 @@ public static class DistributionExtensions
             new StorageBlobStore(services.GetRequiredService<IStorageDriverFactory>()),
             services.GetRequiredService<IRegistryCache>()));
         builder.AddEventOutbox();
+        builder.AddUsage();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddKeyedSingleton<IManifestStore>(WithoutEvents, (services, _) => new CachingManifestStore(
-            new StorageManifestStore(services.GetRequiredService<IStorageDriverFactory>(), services.GetRequiredService<IBlobStore>()),
+            SoftDeleting(services, new StorageManifestStore(services.GetRequiredService<IStorageDriverFactory>(), services.GetRequiredService<IBlobStore>())),
             services.GetRequiredService<IRegistryCache>()));
-        builder.Services.AddSingleton<IManifestStore>(services => new EventingManifestStore(
-            services.GetRequiredKeyedService<IManifestStore>(WithoutEvents),
-            services.GetRequiredService<IEventOutbox>(),
-            services.GetRequiredService<IHttpContextAccessor>(),
-            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DistributionOptions>>(),
-            services.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<IUploadStore, StorageUploadStore>();
+        builder.Services.AddSingleton<IManifestStore>(services => new UsageManifestStore(
+            new EventingManifestStore(
+                services.GetRequiredKeyedService<IManifestStore>(WithoutEvents),
+                services.GetRequiredService<IEventOutbox>(),
+                services.GetRequiredService<IHttpContextAccessor>(),
+                services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DistributionOptions>>(),
+                services.GetRequiredService<TimeProvider>()),
+            services.GetRequiredService<UsageService>(),
+            services.GetRequiredService<StorageQuota>()));
+        builder.Services.AddSingleton<IUploadStore>(services => new QuotaUploadStore(
+            ActivatorUtilities.CreateInstance<StorageUploadStore>(services), services.GetRequiredService<StorageQuota>()));
         return builder;
     }
+
+    /// <summary>Soft delete around a core manifest store (of this region or, through <see cref="RegionContentStores"/>, another's).</summary>
+    internal static IManifestStore SoftDeleting(IServiceProvider services, IManifestStore core, IStorageDriverFactory? storage = null) =>
+        new SoftDeletingManifestStore(
+            core,
+            storage ?? services.GetRequiredService<IStorageDriverFactory>(),
+            services.GetRequiredService<Registry.Security.IRegistryDirectory>(),
+            services.GetRequiredService<IHttpContextAccessor>(),
+            services.GetRequiredService<TimeProvider>());
 }
