@@ -3,6 +3,7 @@ using Registry.Distribution.Apis;
 using Registry.Distribution.Caching;
 using Registry.Distribution.Core;
 using Registry.Distribution.Events;
+using Registry.Distribution.Metadata;
 using Registry.Messaging;
 using Registry.Storage;
 using StackExchange.Redis;
@@ -34,6 +35,7 @@ public static class DistributionExtensions
         builder.AddRegistrySecurity();
         builder.Services.AddSingleton<V2Access>();
         builder.Services.AddSingleton<PullPolicyGate>();
+        builder.Services.AddHostedService<PullStatisticsFlusher>();
         return builder;
     }
 
@@ -88,6 +90,8 @@ public static class DistributionExtensions
             services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DistributionOptions>>(),
             services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IUploadStore, StorageUploadStore>();
+        builder.Services.AddSingleton<PullStatisticsRecorder>();
+        builder.Services.AddSingleton<IRepositoryMetadata, StorageRepositoryMetadata>();
         return builder;
     }
 }
