@@ -42,7 +42,8 @@ public static class DistributionExtensions
     /// <summary>
     /// The content stores as every writer of registry content uses them (distribution, import, replication): storage,
     /// the core stores, the cache decorators around them (Redis when <c>ConnectionStrings:cache</c> is set, else in
-    /// process) and the event decorator with its outbox. Composing it twice into one host registers it once.
+    /// process), the event decorator with its outbox, and outermost the locks (repository metadata, ADR 0013). Composing
+    /// it twice into one host registers it once.
     /// </summary>
     public static IHostApplicationBuilder AddDistributionStores(this IHostApplicationBuilder builder)
     {
@@ -83,12 +84,14 @@ public static class DistributionExtensions
         builder.Services.AddKeyedSingleton<IManifestStore>(WithoutEvents, (services, _) => new CachingManifestStore(
             new StorageManifestStore(services.GetRequiredService<IStorageDriverFactory>(), services.GetRequiredService<IBlobStore>()),
             services.GetRequiredService<IRegistryCache>()));
-        builder.Services.AddSingleton<IManifestStore>(services => new EventingManifestStore(
-            services.GetRequiredKeyedService<IManifestStore>(WithoutEvents),
-            services.GetRequiredService<IEventOutbox>(),
-            services.GetRequiredService<IHttpContextAccessor>(),
-            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DistributionOptions>>(),
-            services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<IManifestStore>(services => new LockingManifestStore(
+            new EventingManifestStore(
+                services.GetRequiredKeyedService<IManifestStore>(WithoutEvents),
+                services.GetRequiredService<IEventOutbox>(),
+                services.GetRequiredService<IHttpContextAccessor>(),
+                services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DistributionOptions>>(),
+                services.GetRequiredService<TimeProvider>()),
+            services.GetRequiredService<IRepositoryMetadata>()));
         builder.Services.AddSingleton<IUploadStore, StorageUploadStore>();
         builder.Services.AddSingleton<PullStatisticsRecorder>();
         builder.Services.AddSingleton<IRepositoryMetadata, StorageRepositoryMetadata>();

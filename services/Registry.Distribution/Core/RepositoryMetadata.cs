@@ -96,6 +96,14 @@ public sealed record PullStatistics(
     public static PullStatistics None { get; } = new(PullRecord.None, new Dictionary<string, PullRecord>(), new Dictionary<string, PullRecord>());
 }
 
+/// <summary>What a request does to a repository's content, for the lock that applies.</summary>
+public enum ContentAccess
+{
+    Read,
+    Write,
+    Delete,
+}
+
 /// <summary>Repository metadata beside its content: locks (changeable attributes) and pull statistics.</summary>
 public interface IRepositoryMetadata
 {
@@ -129,8 +137,17 @@ public interface IRepositoryMetadata
     /// </summary>
     Task<string?> WriteRefusalAsync(RepositoryPath repository, Digest digest, IReadOnlyCollection<(string Tag, string? Current)> tags, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Why the whole repository must not be deleted: a delete or write lock on it, on one of its <paramref name="tags"/> or
+    /// on one of its manifests, or immutable tags (it has tags). Null when it may be.
+    /// </summary>
+    Task<string?> RepositoryDeleteRefusalAsync(RepositoryPath repository, IReadOnlyCollection<string> tags, CancellationToken cancellationToken);
+
     /// <summary>Why untagging <paramref name="tag"/> must be refused (a lock on the repository or the tag, or an immutable tag), or null.</summary>
     Task<string?> UntagRefusalAsync(RepositoryPath repository, string tag, CancellationToken cancellationToken);
+
+    /// <summary>Why reading, writing (uploading, mounting) or deleting blobs of the repository must be refused by its own locks, or null.</summary>
+    Task<string?> BlobRefusalAsync(RepositoryPath repository, ContentAccess access, CancellationToken cancellationToken);
 
     /// <summary>Why reading the manifest (asked for by <paramref name="tag"/>, or by digest when null) must be refused, or null.</summary>
     Task<string?> ReadRefusalAsync(RepositoryPath repository, string? tag, Digest manifest, CancellationToken cancellationToken);

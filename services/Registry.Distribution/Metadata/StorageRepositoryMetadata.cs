@@ -71,6 +71,38 @@ internal sealed class StorageRepositoryMetadata(
         return refusal;
     }
 
+    public async Task<string?> RepositoryDeleteRefusalAsync(RepositoryPath repository, IReadOnlyCollection<string> tags, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        var refusal = DeleteLock(RepositorySubject(repository), await GetRepositoryAttributesAsync(repository, cancellationToken));
+        foreach (var tag in tags.Order(StringComparer.Ordinal))
+        {
+            refusal ??= DeleteLock(TagSubject(repository, tag), await GetTagAttributesAsync(repository, tag, cancellationToken));
+        }
+
+        // Only manifests with a stored document can be locked: those are the ones to look at.
+        var driver = storage.ForRegistry(repository.Registry);
+        foreach (var algorithm in new[] { Digest.Sha256, Digest.Sha512 })
+        {
+            var probe = StoragePaths.ManifestAttributes(repository.Name, Digest.Compute(algorithm, []));
+            var folder = probe[..probe.LastIndexOf('/')];
+            await foreach (var name in driver.ListAsync(folder, cancellationToken))
+            {
+                if (refusal is null && name.EndsWith(".json", StringComparison.Ordinal) && Digest.TryParse($"{algorithm}:{name[..^5]}", out var manifest))
+                {
+                    refusal = DeleteLock(ManifestSubject(repository, manifest), await GetManifestAttributesAsync(repository, manifest, cancellationToken));
+                }
+            }
+        }
+
+        if (refusal is null && tags.Count > 0 && await TagsImmutableAsync(repository, cancellationToken))
+        {
+            refusal = Immutable(repository, tags.Order(StringComparer.Ordinal).First());
+        }
+
+        return refusal;
+    }
+
     public async Task<string?> UntagRefusalAsync(RepositoryPath repository, string tag, CancellationToken cancellationToken) =>
         DeleteLock(RepositorySubject(repository), await GetRepositoryAttributesAsync(repository, cancellationToken))
         ?? DeleteLock(TagSubject(repository, tag), await GetTagAttributesAsync(repository, tag, cancellationToken))
@@ -96,6 +128,18 @@ internal sealed class StorageRepositoryMetadata(
         }
 
         return moving.Count > 0 && await TagsImmutableAsync(repository, cancellationToken) ? Immutable(repository, moving[0]) : null;
+    }
+
+    public async Task<string?> BlobRefusalAsync(RepositoryPath repository, ContentAccess access, CancellationToken cancellationToken)
+    {
+        var attributes = await GetRepositoryAttributesAsync(repository, cancellationToken);
+        var subject = RepositorySubject(repository);
+        return access switch
+        {
+            ContentAccess.Read => Lock(subject, "readEnabled", attributes.ReadEnabled),
+            ContentAccess.Write => Lock(subject, "writeEnabled", attributes.WriteEnabled),
+            _ => DeleteLock(subject, attributes),
+        };
     }
 
     public async Task<string?> ReadRefusalAsync(RepositoryPath repository, string? tag, Digest manifest, CancellationToken cancellationToken)
