@@ -4,6 +4,7 @@ using Registry.Distribution.Caching;
 using Registry.Distribution.Cleanup;
 using Registry.Distribution.Core;
 using Registry.Distribution.Events;
+using Registry.Distribution.Metadata;
 using Registry.Distribution.Usage;
 using Registry.Messaging;
 using Registry.Storage;
@@ -37,13 +38,15 @@ public static class DistributionExtensions
         builder.AddCleanup();
         builder.Services.AddSingleton<V2Access>();
         builder.Services.AddSingleton<PullPolicyGate>();
+        builder.Services.AddHostedService<PullStatisticsFlusher>();
         return builder;
     }
 
     /// <summary>
     /// The content stores as every writer of registry content uses them (distribution, import, replication): storage,
     /// the core stores, the cache decorators around them (Redis when <c>ConnectionStrings:cache</c> is set, else in
-    /// process) and the event decorator with its outbox. Composing it twice into one host registers it once.
+    /// process), the event decorator with its outbox, and outermost the locks (repository metadata, ADR 0013). Composing
+    /// it twice into one host registers it once.
     /// </summary>
     public static IHostApplicationBuilder AddDistributionStores(this IHostApplicationBuilder builder)
     {
@@ -86,16 +89,20 @@ public static class DistributionExtensions
             SoftDeleting(services, new StorageManifestStore(services.GetRequiredService<IStorageDriverFactory>(), services.GetRequiredService<IBlobStore>())),
             services.GetRequiredService<IRegistryCache>()));
         builder.Services.AddSingleton<IManifestStore>(services => new UsageManifestStore(
-            new EventingManifestStore(
-                services.GetRequiredKeyedService<IManifestStore>(WithoutEvents),
-                services.GetRequiredService<IEventOutbox>(),
-                services.GetRequiredService<IHttpContextAccessor>(),
-                services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DistributionOptions>>(),
-                services.GetRequiredService<TimeProvider>()),
+            new LockingManifestStore(
+                new EventingManifestStore(
+                    services.GetRequiredKeyedService<IManifestStore>(WithoutEvents),
+                    services.GetRequiredService<IEventOutbox>(),
+                    services.GetRequiredService<IHttpContextAccessor>(),
+                    services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DistributionOptions>>(),
+                    services.GetRequiredService<TimeProvider>()),
+                services.GetRequiredService<IRepositoryMetadata>()),
             services.GetRequiredService<UsageService>(),
             services.GetRequiredService<StorageQuota>()));
         builder.Services.AddSingleton<IUploadStore>(services => new QuotaUploadStore(
             ActivatorUtilities.CreateInstance<StorageUploadStore>(services), services.GetRequiredService<StorageQuota>()));
+        builder.Services.AddSingleton<PullStatisticsRecorder>();
+        builder.Services.AddSingleton<IRepositoryMetadata, StorageRepositoryMetadata>();
         return builder;
     }
 
