@@ -243,7 +243,8 @@ internal sealed class Purger(IStorageDriverFactory storage, IManifestStore manif
             .ToList();
 
         var untagged = new List<PurgedTag>();
-        foreach (var tag in selectedTags.Where(tag => !candidates.ContainsKey(tag.Digest)).OrderBy(tag => tag.Name, StringComparer.Ordinal))
+        var refused = skipped.Select(manifest => manifest.Digest).ToHashSet(StringComparer.Ordinal); // reported once, tags and all
+        foreach (var tag in selectedTags.Where(tag => !candidates.ContainsKey(tag.Digest) && !refused.Contains(tag.Digest)).OrderBy(tag => tag.Name, StringComparer.Ordinal))
         {
             if (metadata is not null && await metadata.DeleteRefusalAsync(repository, Digest.Parse(tag.Digest), [tag.Name], cancellationToken) is { } refusal)
             {
