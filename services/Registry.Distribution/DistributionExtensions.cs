@@ -39,6 +39,7 @@ public static class DistributionExtensions
         builder.Services.AddSingleton<V2Access>();
         builder.Services.AddSingleton<PullPolicyGate>();
         builder.Services.AddHostedService<PullStatisticsFlusher>();
+        builder.Services.AddSingleton<AcrViews>();
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Registry.Distribution.Apis;
 using Registry.Distribution.Core;
 
 namespace Registry.Distribution.Metadata;
@@ -8,4 +9,11 @@ namespace Registry.Distribution.Metadata;
 [JsonSerializable(typeof(MetadataDocument))]
 [JsonSerializable(typeof(PullStatistics))]
 [JsonSerializable(typeof(AttributesChange))]
+[JsonSerializable(typeof(AcrRepository))]
+[JsonSerializable(typeof(AcrTagList))]
+[JsonSerializable(typeof(AcrTagResult))]
+[JsonSerializable(typeof(AcrManifestList))]
+[JsonSerializable(typeof(AcrManifestResult))]
+[JsonSerializable(typeof(DeletedRepository))]
+[JsonSerializable(typeof(ImageConfig))]
 internal sealed partial class MetadataJson : JsonSerializerContext;
