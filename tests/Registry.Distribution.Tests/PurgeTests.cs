@@ -35,7 +35,7 @@ public sealed class PurgeTests(CleanupHostFixture fixture) : IClassFixture<Clean
 
         // v5 is the newest matching tag (kept); v1..v4 and their manifests go; the untagged manifest goes; "stable" stays.
         var deleted = real.GetProperty("deleted").EnumerateArray().Select(d => d.GetProperty("digest").GetString()).ToHashSet();
-        Assert.Equal([.. images.Select(i => i.Digest), untagged.Digest], deleted.Order());
+        Assert.Equal(images.Select(i => i.Digest).Append(untagged.Digest).Order(StringComparer.Ordinal), deleted.Order(StringComparer.Ordinal));
         Assert.Empty(real.GetProperty("untagged").EnumerateArray());
         foreach (var image in images.Append(untagged))
         {
