@@ -5,13 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Registry.Security;
 using standalone::Registry.Standalone;
 
@@ -21,56 +15,56 @@ namespace Registry.Distribution.Tests;
 /// The single process with the admin user known (the clean-up and usage API takes management credentials), token checks
 /// on /v2 off, the background clean-up off (tests run passes themselves), and the registry's policies set by the test.
 /// </summary>
-public sealed class CleanupHost : IAsyncDisposable
+public sealed class CleanupHost : InProcessHost
 {
     public const string AdminUsername = "admin";
     public const string AdminPassword = "Cleanup-tests-0f-the-admin";
 
-    private readonly WebApplication _app;
     private readonly string _root;
+    private readonly PolicyHolder _policies;
 
     public CleanupHost(IReadOnlyDictionary<string, string?>? settings = null)
+        : this(Directory.CreateTempSubdirectory("registry-cleanup-tests-").FullName, new PolicyHolder(), settings)
     {
-        _root = Directory.CreateTempSubdirectory("registry-cleanup-tests-").FullName;
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.AddStandalone([]);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Storage:Driver"] = "FileSystem",
-            ["Storage:RootDirectory"] = Path.Combine(_root, "data"),
-            ["Auth:Enabled"] = "false",
-            ["REGISTRY_ADMIN_USERNAME"] = AdminUsername,
-            ["REGISTRY_ADMIN_PASSWORD"] = AdminPassword,
-            ["Scanner:ScanOnPush"] = "false",
-            ["Cleanup:Enabled"] = "false",
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
-        if (settings is not null)
-        {
-            builder.Configuration.AddInMemoryCollection(settings);
-        }
+    }
 
-        var directory = builder.Services.Last(service => service.ServiceType == typeof(IRegistryDirectory));
-        builder.Services.AddSingleton<IRegistryDirectory>(services => new PolicyDirectory(
-            (IRegistryDirectory)(directory.ImplementationFactory?.Invoke(services) ?? directory.ImplementationInstance!), this));
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _app = builder.Build();
-        _app.MapStandalone();
-        _app.StartAsync().GetAwaiter().GetResult();
-        var address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        Client = new OciClient(new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) });
+    private CleanupHost(string root, PolicyHolder policies, IReadOnlyDictionary<string, string?>? settings)
+        : base(
+            new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+            {
+                ["Storage:Driver"] = "FileSystem",
+                ["Storage:RootDirectory"] = Path.Combine(root, "data"),
+                ["Auth:Enabled"] = "false",
+                ["REGISTRY_ADMIN_USERNAME"] = AdminUsername,
+                ["REGISTRY_ADMIN_PASSWORD"] = AdminPassword,
+                ["Scanner:ScanOnPush"] = "false",
+                ["Cleanup:Enabled"] = "false",
+            },
+            builder =>
+            {
+                builder.AddStandalone([]);
+                var directory = builder.Services.Last(service => service.ServiceType == typeof(IRegistryDirectory));
+                builder.Services.AddSingleton<IRegistryDirectory>(services => new PolicyDirectory(
+                    (IRegistryDirectory)(directory.ImplementationFactory?.Invoke(services) ?? directory.ImplementationInstance!), policies));
+            },
+            app => app.MapStandalone())
+    {
+        _root = root;
+        _policies = policies;
+        Client = CreateOciClient();
     }
 
     /// <summary>The default registry's policies as every service sees them.</summary>
-    public RegistryPolicies Policies { get; set; } = new();
+    public RegistryPolicies Policies
+    {
+        get => _policies.Value;
+        set => _policies.Value = value;
+    }
 
     public OciClient Client { get; }
 
-    public IServiceProvider Services => _app.Services;
-
     public T Service<T>()
-        where T : notnull => _app.Services.GetRequiredService<T>();
+        where T : notnull => Services.GetRequiredService<T>();
 
     /// <summary>A management call as the admin user; asserts the status and returns the JSON body (or an empty object).</summary>
     public async Task<JsonElement> ManageAsync(HttpMethod method, string path, object? body = null, HttpStatusCode expected = HttpStatusCode.OK)
@@ -122,11 +116,10 @@ public sealed class CleanupHost : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await base.DisposeAsync();
         try
         {
             Directory.Delete(_root, recursive: true);
@@ -136,10 +129,15 @@ public sealed class CleanupHost : IAsyncDisposable
         }
     }
 
-    private sealed class PolicyDirectory(IRegistryDirectory inner, CleanupHost host) : IRegistryDirectory
+    private sealed class PolicyHolder
+    {
+        public RegistryPolicies Value { get; set; } = new();
+    }
+
+    private sealed class PolicyDirectory(IRegistryDirectory inner, PolicyHolder policies) : IRegistryDirectory
     {
         public async ValueTask<RegistryInfo?> FindAsync(string name, CancellationToken cancellationToken) =>
-            await inner.FindAsync(name, cancellationToken) is { } info ? info with { Policies = host.Policies } : null;
+            await inner.FindAsync(name, cancellationToken) is { } info ? info with { Policies = policies.Value } : null;
     }
 }
 

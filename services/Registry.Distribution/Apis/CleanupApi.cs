@@ -69,7 +69,7 @@ public static class CleanupApi
 
     internal static async Task<IResult> Purge(string registry, PurgeRequest request, CleanupService cleanup, CancellationToken cancellationToken)
     {
-        var criteria = PurgeCriteria.Parse(request.Filters, request.Ago, request.Untagged, request.Keep, request.LastPulledBefore);
+        var criteria = PurgeCriteria.Parse(request);
         return TypedResults.Ok(await cleanup.PurgeAsync(registry, criteria, request.DryRun, null, cancellationToken));
     }
 
@@ -83,7 +83,7 @@ public static class CleanupApi
     internal static async Task<IResult> PutRule(string registry, string name, PurgeRuleRequest request, CleanupStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         CheckRuleName(name);
-        PurgeCriteria.Parse(request.Filters, request.Ago, request.Untagged, request.Keep, request.LastPulledBefore);
+        PurgeCriteria.Parse(request);
         try
         {
             CronExpression.Parse(request.Schedule ?? throw ManagementException.Invalid("schedule (a 5-field cron expression, UTC) is required"));

@@ -6,23 +6,8 @@ using Registry.Storage;
 namespace Registry.Distribution.Cleanup;
 
 /// <summary>A scheduled purge (<c>PUT …/purgeRules/{name}</c>): the purge's criteria, a 5-field UTC cron schedule, on or off.</summary>
-public sealed record PurgeRuleRequest
+public sealed record PurgeRuleRequest : PurgeSelection
 {
-    [JsonPropertyName("filters")]
-    public IReadOnlyList<string>? Filters { get; init; }
-
-    [JsonPropertyName("ago")]
-    public string? Ago { get; init; }
-
-    [JsonPropertyName("untagged")]
-    public bool Untagged { get; init; }
-
-    [JsonPropertyName("keep")]
-    public int? Keep { get; init; }
-
-    [JsonPropertyName("lastPulledBefore")]
-    public string? LastPulledBefore { get; init; }
-
     [JsonPropertyName("schedule")]
     public string? Schedule { get; init; }
 

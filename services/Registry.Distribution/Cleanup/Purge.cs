@@ -7,8 +7,8 @@ using Registry.Storage;
 
 namespace Registry.Distribution.Cleanup;
 
-/// <summary><c>POST …/purge</c>: <c>az acr purge</c>'s filters and options.</summary>
-public sealed record PurgeRequest
+/// <summary>What a purge selects (<c>az acr purge</c>'s filters and options), on demand or in a rule.</summary>
+public abstract record PurgeSelection
 {
     [JsonPropertyName("filters")]
     public IReadOnlyList<string>? Filters { get; init; }
@@ -24,7 +24,11 @@ public sealed record PurgeRequest
 
     [JsonPropertyName("lastPulledBefore")]
     public string? LastPulledBefore { get; init; }
+}
 
+/// <summary><c>POST …/purge</c>.</summary>
+public sealed record PurgeRequest : PurgeSelection
+{
     [JsonPropertyName("dryRun")]
     public bool DryRun { get; init; }
 }
@@ -54,6 +58,9 @@ internal sealed record PurgeCriteria(IReadOnlyList<PurgeFilter> Filters, TimeSpa
 
     /// <summary>The retention policy: untagged manifests of every repository pushed more than <paramref name="days"/> ago.</summary>
     public static PurgeCriteria Retention(int days) => new([new PurgeFilter(Anchored(".*"), null)], TimeSpan.FromDays(days), true, 0, null);
+
+    public static PurgeCriteria Parse(PurgeSelection selection) =>
+        Parse(selection.Filters, selection.Ago, selection.Untagged, selection.Keep, selection.LastPulledBefore);
 
     public static PurgeCriteria Parse(IReadOnlyList<string>? filters, string? ago, bool untagged, int? keep, string? lastPulledBefore)
     {

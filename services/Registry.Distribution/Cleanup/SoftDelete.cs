@@ -75,32 +75,14 @@ internal static class SoftDeleteRecords
 /// sees the manifest one way or the other.
 /// </summary>
 internal sealed class SoftDeletingManifestStore(
-    IManifestStore inner, IStorageDriverFactory storage, IRegistryDirectory registries, IHttpContextAccessor requests, TimeProvider time) : IManifestStore
+    IManifestStore inner, IStorageDriverFactory storage, IRegistryDirectory registries, IHttpContextAccessor requests, TimeProvider time)
+    : ManifestStoreDecorator(inner)
 {
-    public Task<ManifestDescriptor?> ResolveAsync(RepositoryPath repository, Reference reference, CancellationToken cancellationToken) =>
-        inner.ResolveAsync(repository, reference, cancellationToken);
-
-    public Task<ReadOnlyMemory<byte>?> ReadContentAsync(RepositoryPath repository, ManifestDescriptor manifest, CancellationToken cancellationToken) =>
-        inner.ReadContentAsync(repository, manifest, cancellationToken);
-
-    public Task<ManifestDescriptor> PutAsync(
-        RepositoryPath repository, Reference reference, ReadOnlyMemory<byte> content, string? contentType, IReadOnlyList<string> extraTags, CancellationToken cancellationToken) =>
-        inner.PutAsync(repository, reference, content, contentType, extraTags, cancellationToken);
-
-    public Task<Page<string>?> ListTagsAsync(RepositoryPath repository, int? limit, string? last, CancellationToken cancellationToken) =>
-        inner.ListTagsAsync(repository, limit, last, cancellationToken);
-
-    public Task<IReadOnlyList<Descriptor>> ListReferrersAsync(RepositoryPath repository, Digest subject, CancellationToken cancellationToken) =>
-        inner.ListReferrersAsync(repository, subject, cancellationToken);
-
-    public Task<Page<string>> ListRepositoriesAsync(string registry, int? limit, string? last, CancellationToken cancellationToken) =>
-        inner.ListRepositoriesAsync(registry, limit, last, cancellationToken);
-
-    public async Task<ManifestDeletion?> DeleteAsync(RepositoryPath repository, Reference reference, CancellationToken cancellationToken)
+    public override async Task<ManifestDeletion?> DeleteAsync(RepositoryPath repository, Reference reference, CancellationToken cancellationToken)
     {
         if (reference.Digest is not { } digest || await RetentionAsync(repository.Registry, cancellationToken) is not { } days)
         {
-            return await inner.DeleteAsync(repository, reference, cancellationToken);
+            return await Inner.DeleteAsync(repository, reference, cancellationToken);
         }
 
         var driver = storage.ForRegistry(repository.Registry);
@@ -108,12 +90,12 @@ internal sealed class SoftDeletingManifestStore(
         var manifest = content.Manifests.FirstOrDefault(m => m.Digest == digest.ToString());
         if (manifest is null)
         {
-            return await inner.DeleteAsync(repository, reference, cancellationToken);
+            return await Inner.DeleteAsync(repository, reference, cancellationToken);
         }
 
         var record = Record(repository, manifest.Descriptor, [.. content.TagsByDigest[manifest.Digest].Select(tag => tag.Name)], days);
         await SoftDeleteRecords.WriteAsync(driver, record, cancellationToken);
-        var deletion = await inner.DeleteAsync(repository, reference, cancellationToken);
+        var deletion = await Inner.DeleteAsync(repository, reference, cancellationToken);
         if (deletion is not null && !deletion.Tags.Order(StringComparer.Ordinal).SequenceEqual(record.Tags, StringComparer.Ordinal))
         {
             await SoftDeleteRecords.WriteAsync(driver, record with { Tags = [.. deletion.Tags.Order(StringComparer.Ordinal)] }, cancellationToken);
@@ -122,7 +104,7 @@ internal sealed class SoftDeletingManifestStore(
         return deletion;
     }
 
-    public async Task<RepositoryDeletion?> DeleteRepositoryAsync(RepositoryPath repository, CancellationToken cancellationToken)
+    public override async Task<RepositoryDeletion?> DeleteRepositoryAsync(RepositoryPath repository, CancellationToken cancellationToken)
     {
         if (await RetentionAsync(repository.Registry, cancellationToken) is { } days)
         {
@@ -135,7 +117,7 @@ internal sealed class SoftDeletingManifestStore(
             }
         }
 
-        return await inner.DeleteRepositoryAsync(repository, cancellationToken);
+        return await Inner.DeleteRepositoryAsync(repository, cancellationToken);
     }
 
     private async Task<int?> RetentionAsync(string registry, CancellationToken cancellationToken) =>

@@ -27,21 +27,15 @@ internal sealed class StorageQuota(UsageService usage, IRegistryDirectory regist
 }
 
 /// <summary>The usage decorator of the manifest store: checks the quota before a push, marks the repository changed after any write.</summary>
-internal sealed class UsageManifestStore(IManifestStore inner, UsageService usage, StorageQuota quota) : IManifestStore
+internal sealed class UsageManifestStore(IManifestStore inner, UsageService usage, StorageQuota quota) : ManifestStoreDecorator(inner)
 {
-    public Task<ManifestDescriptor?> ResolveAsync(RepositoryPath repository, Reference reference, CancellationToken cancellationToken) =>
-        inner.ResolveAsync(repository, reference, cancellationToken);
-
-    public Task<ReadOnlyMemory<byte>?> ReadContentAsync(RepositoryPath repository, ManifestDescriptor manifest, CancellationToken cancellationToken) =>
-        inner.ReadContentAsync(repository, manifest, cancellationToken);
-
-    public async Task<ManifestDescriptor> PutAsync(
+    public override async Task<ManifestDescriptor> PutAsync(
         RepositoryPath repository, Reference reference, ReadOnlyMemory<byte> content, string? contentType, IReadOnlyList<string> extraTags, CancellationToken cancellationToken)
     {
         await quota.EnsureAllowsPushAsync(repository, cancellationToken);
         try
         {
-            return await inner.PutAsync(repository, reference, content, contentType, extraTags, cancellationToken);
+            return await Inner.PutAsync(repository, reference, content, contentType, extraTags, cancellationToken);
         }
         finally
         {
@@ -49,11 +43,11 @@ internal sealed class UsageManifestStore(IManifestStore inner, UsageService usag
         }
     }
 
-    public async Task<ManifestDeletion?> DeleteAsync(RepositoryPath repository, Reference reference, CancellationToken cancellationToken)
+    public override async Task<ManifestDeletion?> DeleteAsync(RepositoryPath repository, Reference reference, CancellationToken cancellationToken)
     {
         try
         {
-            return await inner.DeleteAsync(repository, reference, cancellationToken);
+            return await Inner.DeleteAsync(repository, reference, cancellationToken);
         }
         finally
         {
@@ -61,26 +55,17 @@ internal sealed class UsageManifestStore(IManifestStore inner, UsageService usag
         }
     }
 
-    public async Task<RepositoryDeletion?> DeleteRepositoryAsync(RepositoryPath repository, CancellationToken cancellationToken)
+    public override async Task<RepositoryDeletion?> DeleteRepositoryAsync(RepositoryPath repository, CancellationToken cancellationToken)
     {
         try
         {
-            return await inner.DeleteRepositoryAsync(repository, cancellationToken);
+            return await Inner.DeleteRepositoryAsync(repository, cancellationToken);
         }
         finally
         {
             usage.MarkChanged(repository);
         }
     }
-
-    public Task<Page<string>?> ListTagsAsync(RepositoryPath repository, int? limit, string? last, CancellationToken cancellationToken) =>
-        inner.ListTagsAsync(repository, limit, last, cancellationToken);
-
-    public Task<IReadOnlyList<Descriptor>> ListReferrersAsync(RepositoryPath repository, Digest subject, CancellationToken cancellationToken) =>
-        inner.ListReferrersAsync(repository, subject, cancellationToken);
-
-    public Task<Page<string>> ListRepositoriesAsync(string registry, int? limit, string? last, CancellationToken cancellationToken) =>
-        inner.ListRepositoriesAsync(registry, limit, last, cancellationToken);
 }
 
 /// <summary>The quota decorator of the upload store: a new upload is refused once the registry is over its quota.</summary>
