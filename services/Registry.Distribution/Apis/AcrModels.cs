@@ -120,7 +120,7 @@ internal sealed class AcrViews(IStorageDriverFactory storage, IRepositoryMetadat
         return new AcrTag(
             tag.Name,
             tag.Digest,
-            document.CreatedTime ?? tag.LastUpdated,
+            Earlier(document.CreatedTime, tag.LastUpdated),
             tag.LastUpdated,
             await SignedAsync(repository, tag.Digest, cancellationToken),
             document.ChangeableAttributes,
@@ -139,7 +139,7 @@ internal sealed class AcrViews(IStorageDriverFactory storage, IRepositoryMetadat
         return new AcrManifest(
             descriptor.Digest,
             image.Size,
-            document.CreatedTime ?? manifest.LastUpdated,
+            Earlier(document.CreatedTime, manifest.LastUpdated),
             manifest.LastUpdated,
             descriptor.MediaType,
             image.Architecture,
@@ -181,6 +181,9 @@ internal sealed class AcrViews(IStorageDriverFactory storage, IRepositoryMetadat
             return (size, null, null);
         }
     }
+
+    /// <summary>The time first pushed is recorded just after the link is written: it is never later than the link's time.</summary>
+    private static DateTimeOffset Earlier(DateTimeOffset? created, DateTimeOffset updated) => created is { } at && at < updated ? at : updated;
 
     private async Task<bool> SignedAsync(RepositoryPath repository, string digest, CancellationToken cancellationToken) =>
         (await manifests.ListReferrersAsync(repository, Digest.Parse(digest), cancellationToken))
