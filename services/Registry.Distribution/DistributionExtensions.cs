@@ -1,8 +1,11 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Registry.Distribution.Apis;
 using Registry.Distribution.Caching;
+using Registry.Distribution.Cleanup;
 using Registry.Distribution.Core;
 using Registry.Distribution.Events;
+using Registry.Distribution.Metadata;
+using Registry.Distribution.Usage;
 using Registry.Messaging;
 using Registry.Storage;
 using StackExchange.Redis;
@@ -32,15 +35,19 @@ public static class DistributionExtensions
     {
         builder.AddDistributionStores();
         builder.AddRegistrySecurity();
+        builder.AddCleanup();
         builder.Services.AddSingleton<V2Access>();
         builder.Services.AddSingleton<PullPolicyGate>();
+        builder.Services.AddHostedService<PullStatisticsFlusher>();
+        builder.Services.AddSingleton<AcrViews>();
         return builder;
     }
 
     /// <summary>
     /// The content stores as every writer of registry content uses them (distribution, import, replication): storage,
     /// the core stores, the cache decorators around them (Redis when <c>ConnectionStrings:cache</c> is set, else in
-    /// process) and the event decorator with its outbox. Composing it twice into one host registers it once.
+    /// process), the event decorator with its outbox, and outermost the locks (repository metadata, ADR 0013). Composing
+    /// it twice into one host registers it once.
     /// </summary>
     public static IHostApplicationBuilder AddDistributionStores(this IHostApplicationBuilder builder)
     {
@@ -77,17 +84,35 @@ public static class DistributionExtensions
             new StorageBlobStore(services.GetRequiredService<IStorageDriverFactory>()),
             services.GetRequiredService<IRegistryCache>()));
         builder.AddEventOutbox();
+        builder.AddUsage();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddKeyedSingleton<IManifestStore>(WithoutEvents, (services, _) => new CachingManifestStore(
-            new StorageManifestStore(services.GetRequiredService<IStorageDriverFactory>(), services.GetRequiredService<IBlobStore>()),
+            SoftDeleting(services, new StorageManifestStore(services.GetRequiredService<IStorageDriverFactory>(), services.GetRequiredService<IBlobStore>())),
             services.GetRequiredService<IRegistryCache>()));
-        builder.Services.AddSingleton<IManifestStore>(services => new EventingManifestStore(
-            services.GetRequiredKeyedService<IManifestStore>(WithoutEvents),
-            services.GetRequiredService<IEventOutbox>(),
-            services.GetRequiredService<IHttpContextAccessor>(),
-            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DistributionOptions>>(),
-            services.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<IUploadStore, StorageUploadStore>();
+        builder.Services.AddSingleton<IManifestStore>(services => new UsageManifestStore(
+            new LockingManifestStore(
+                new EventingManifestStore(
+                    services.GetRequiredKeyedService<IManifestStore>(WithoutEvents),
+                    services.GetRequiredService<IEventOutbox>(),
+                    services.GetRequiredService<IHttpContextAccessor>(),
+                    services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DistributionOptions>>(),
+                    services.GetRequiredService<TimeProvider>()),
+                services.GetRequiredService<IRepositoryMetadata>()),
+            services.GetRequiredService<UsageService>(),
+            services.GetRequiredService<StorageQuota>()));
+        builder.Services.AddSingleton<IUploadStore>(services => new QuotaUploadStore(
+            ActivatorUtilities.CreateInstance<StorageUploadStore>(services), services.GetRequiredService<StorageQuota>()));
+        builder.Services.AddSingleton<PullStatisticsRecorder>();
+        builder.Services.AddSingleton<IRepositoryMetadata, StorageRepositoryMetadata>();
         return builder;
     }
+
+    /// <summary>Soft delete around a core manifest store (of this region or, through <see cref="RegionContentStores"/>, another's).</summary>
+    internal static IManifestStore SoftDeleting(IServiceProvider services, IManifestStore core, IStorageDriverFactory? storage = null) =>
+        new SoftDeletingManifestStore(
+            core,
+            storage ?? services.GetRequiredService<IStorageDriverFactory>(),
+            services.GetRequiredService<Registry.Security.IRegistryDirectory>(),
+            services.GetRequiredService<IHttpContextAccessor>(),
+            services.GetRequiredService<TimeProvider>());
 }

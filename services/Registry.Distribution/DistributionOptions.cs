@@ -18,4 +18,12 @@ public sealed class DistributionOptions
     [Required]
     [RegularExpression("^[a-z0-9][a-z0-9-]{0,39}$")]
     public string Region { get; set; } = "local";
+
+    /// <summary>How long an instance trusts the changeable attributes it read (locks); other instances see a change within it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan MetadataCacheLifetime { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often pull counts gathered in memory are merged into storage (and once more on shutdown).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan PullStatisticsFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

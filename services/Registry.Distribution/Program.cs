@@ -13,5 +13,7 @@ var app = builder.Build();
 app.UseGatewayForwardedHeaders();
 app.MapDefaultEndpoints();
 app.MapDistributionApi();
+app.MapCleanupApi();
+app.MapUsageApi();
 
 app.Run();

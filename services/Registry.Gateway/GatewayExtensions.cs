@@ -16,7 +16,8 @@ public static class GatewayExtensions
     public const string CacheConnectionName = "cache";
 
     /// <summary>
-    /// The front door: YARP routes <c>/v2</c> to distribution, <c>/api/registries/{registry}/webhooks</c> to webhooks,
+    /// The front door: YARP routes <c>/v2</c> and the clean-up and usage API (<c>/api/registries/{registry}/usage</c>,
+    /// <c>…/purge</c>, <c>…/purgeRules</c>, <c>…/deleted</c>, <c>…/gc</c>, <c>…/cleanup</c>) to distribution, <c>/api/registries/{registry}/webhooks</c> to webhooks,
     /// <c>/api/registries/{registry}/import</c> and <c>…/replications</c> to replication (and <c>/v2</c> to the region
     /// <see cref="RegionRouter"/> picks), <c>/api/registries/{registry}/scans</c> and
     /// <c>/api/vulnerabilities</c> and the Harbor scanner API <c>/api/v1</c> to the scanner and
@@ -99,6 +100,54 @@ public static class GatewayExtensions
             RouteId = "scans",
             ClusterId = ScannerCluster,
             Match = new RouteMatch { Path = "/api/registries/{registry}/scans/{**rest}" },
+            Order = -1,
+            MaxRequestBodySize = options.MaxApiRequestBytes,
+        },
+        new()
+        {
+            RouteId = "usage",
+            ClusterId = DistributionCluster,
+            Match = new RouteMatch { Path = "/api/registries/{registry}/usage/{**rest}" },
+            Order = -1,
+            MaxRequestBodySize = options.MaxApiRequestBytes,
+        },
+        new()
+        {
+            RouteId = "purge",
+            ClusterId = DistributionCluster,
+            Match = new RouteMatch { Path = "/api/registries/{registry}/purge/{**rest}" },
+            Order = -1,
+            MaxRequestBodySize = options.MaxApiRequestBytes,
+        },
+        new()
+        {
+            RouteId = "purge-rules",
+            ClusterId = DistributionCluster,
+            Match = new RouteMatch { Path = "/api/registries/{registry}/purgeRules/{**rest}" },
+            Order = -1,
+            MaxRequestBodySize = options.MaxApiRequestBytes,
+        },
+        new()
+        {
+            RouteId = "deleted",
+            ClusterId = DistributionCluster,
+            Match = new RouteMatch { Path = "/api/registries/{registry}/deleted/{**rest}" },
+            Order = -1,
+            MaxRequestBodySize = options.MaxApiRequestBytes,
+        },
+        new()
+        {
+            RouteId = "gc",
+            ClusterId = DistributionCluster,
+            Match = new RouteMatch { Path = "/api/registries/{registry}/gc/{**rest}" },
+            Order = -1,
+            MaxRequestBodySize = options.MaxApiRequestBytes,
+        },
+        new()
+        {
+            RouteId = "cleanup",
+            ClusterId = DistributionCluster,
+            Match = new RouteMatch { Path = "/api/registries/{registry}/cleanup/{**rest}" },
             Order = -1,
             MaxRequestBodySize = options.MaxApiRequestBytes,
         },

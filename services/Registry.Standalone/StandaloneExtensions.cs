@@ -60,6 +60,8 @@ public static class StandaloneExtensions
         app.MapDefaultEndpoints();
         app.MapAuth();
         app.MapDistributionApi();
+        app.MapCleanupApi();
+        app.MapUsageApi();
         app.MapWebhooks();
         app.MapReplication();
         app.MapScanner();

@@ -79,6 +79,9 @@ public static class StoragePaths
     /// <summary>Registry partition: clean-up runs (purge, retention, garbage collection) and what each removed, newest first.</summary>
     public const string CleanupRunsRoot = "cleanup/runs";
 
+    /// <summary>Registry partition: who does the registry's clean-up now (ETag compare-and-swap, expiring), and when the last pass ran.</summary>
+    public const string CleanupLease = "cleanup/lease.json";
+
     public static string CleanupRun(DateTimeOffset startedAt, Guid runId) => $"{CleanupRunsRoot}/{DateTimeOffset.MaxValue.UtcTicks - startedAt.UtcTicks:D19}-{runId:N}.json";
 
     public static string LayerLinks(string repository, string algorithm) => $"{Repository(repository)}/{LayersDirectory}/{algorithm}";

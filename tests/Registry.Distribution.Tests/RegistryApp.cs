@@ -38,13 +38,15 @@ public abstract class InProcessHost : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public OciClient CreateOciClient() => new(new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
     {
         BaseAddress = BaseAddress,
         Timeout = TimeSpan.FromMinutes(2),
     });
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();

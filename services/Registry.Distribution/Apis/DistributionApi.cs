@@ -63,6 +63,12 @@ public static class DistributionApi
             }
 
             var repository = new RepositoryPath(registry, route.Name);
+            if (BlobAccess(route, context.Request, method) is { } blobAccess
+                && await services.GetRequiredService<IRepositoryMetadata>().BlobRefusalAsync(repository, blobAccess, context.RequestAborted) is { } locked)
+            {
+                return OciErrorResult.Of(OciErrorCode.Denied, locked);
+            }
+
             return (route.Endpoint, method) switch
             {
                 (V2Endpoint.Blob, "GET" or "HEAD") => await BlobsApi.GetBlob(context, repository, route.Argument, services.GetRequiredService<IBlobStore>()),
@@ -72,7 +78,7 @@ public static class DistributionApi
                 (V2Endpoint.Upload, "PATCH") => await UploadsApi.PatchUpload(context, repository, route.Argument, services.GetRequiredService<IUploadStore>()),
                 (V2Endpoint.Upload, "PUT") => await UploadsApi.CompleteUpload(context, repository, route.Argument, services.GetRequiredService<IUploadStore>()),
                 (V2Endpoint.Upload, "DELETE") => await UploadsApi.CancelUpload(context, repository, route.Argument, services.GetRequiredService<IUploadStore>()),
-                (V2Endpoint.Manifest, "GET" or "HEAD") => await ManifestsApi.GetManifest(context, repository, route.Argument, services.GetRequiredService<IManifestStore>(), services.GetRequiredService<PullPolicyGate>()),
+                (V2Endpoint.Manifest, "GET" or "HEAD") => await ManifestsApi.GetManifest(context, repository, route.Argument, services.GetRequiredService<IManifestStore>(), services.GetRequiredService<PullPolicyGate>(), services.GetRequiredService<IRepositoryMetadata>()),
                 (V2Endpoint.Manifest, "PUT") => await ManifestsApi.PutManifest(context, repository, route.Argument, services.GetRequiredService<IManifestStore>()),
                 (V2Endpoint.Manifest, "DELETE") => await ManifestsApi.DeleteManifest(context, repository, route.Argument, services.GetRequiredService<IManifestStore>()),
                 (V2Endpoint.Tags, "GET" or "HEAD") => await TagsApi.ListTags(context, repository, services.GetRequiredService<IManifestStore>()),
@@ -91,6 +97,27 @@ public static class DistributionApi
     {
         public long? MaxRequestBodySize => null;
     }
+
+    /// <summary>
+    /// The repository lock a blob or upload request meets (ADR 0013); manifests and tags are checked by their handlers and
+    /// the manifest store. A malformed digest or upload id meets none: its handler refuses it before storage is touched.
+    /// </summary>
+    private static ContentAccess? BlobAccess(V2Route route, HttpRequest request, string method) => route.Endpoint switch
+    {
+        V2Endpoint.UploadStart when !WellFormed(request.Query["mount"], IsDigest) || !WellFormed(request.Query["digest"], IsDigest)
+            || !WellFormed(request.Query["from"], OciGrammar.IsRepositoryName) => null,
+        V2Endpoint.Blob when !IsDigest(route.Argument) => null,
+        V2Endpoint.Blob when IsRead(method) => ContentAccess.Read,
+        V2Endpoint.Blob when HttpMethods.IsDelete(method) => ContentAccess.Delete,
+        V2Endpoint.Upload when !Registry.Storage.StoragePaths.IsUploadId(route.Argument) => null,
+        V2Endpoint.UploadStart or V2Endpoint.Upload when !IsRead(method) && !HttpMethods.IsDelete(method) => ContentAccess.Write,
+        _ => null,
+    };
+
+    private static bool WellFormed(Microsoft.Extensions.Primitives.StringValues value, Func<string, bool> valid) =>
+        value.ToString() is not { Length: > 0 } text || valid(text);
+
+    private static bool IsDigest(string text) => Digest.TryParse(text, out _);
 
     private static bool IsRead(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
 

@@ -8,14 +8,24 @@ namespace Registry.Distribution.Apis;
 
 internal static class ManifestsApi
 {
-    /// <summary><c>GET|HEAD /v2/&lt;name&gt;/manifests/&lt;reference&gt;</c>: the bytes as pushed, with the pushed media type.</summary>
-    public static async Task<IResult> GetManifest(HttpContext context, RepositoryPath repository, string referenceText, IManifestStore manifests, PullPolicyGate policy)
+    /// <summary>
+    /// <c>GET|HEAD /v2/&lt;name&gt;/manifests/&lt;reference&gt;</c>: the bytes as pushed, with the pushed media type. Refused
+    /// when a read lock (<c>readEnabled</c> false) is on the repository, the tag asked for or the manifest. A GET counts as a pull.
+    /// </summary>
+    public static async Task<IResult> GetManifest(
+        HttpContext context, RepositoryPath repository, string referenceText, IManifestStore manifests, PullPolicyGate policy, IRepositoryMetadata metadata)
     {
         var reference = Reference.Parse(referenceText);
         var descriptor = await manifests.ResolveAsync(repository, reference, context.RequestAborted);
         if (descriptor is null)
         {
             return ManifestUnknown(repository, referenceText);
+        }
+
+        var digest = Digest.Parse(descriptor.Digest);
+        if (await metadata.ReadRefusalAsync(repository, reference.Tag, digest, context.RequestAborted) is { } locked)
+        {
+            return OciErrorResult.Of(OciErrorCode.Denied, locked);
         }
 
         if (await policy.CheckAsync(context, repository, descriptor) is { } refused)
@@ -41,6 +51,7 @@ internal static class ManifestsApi
         }
 
         await context.Response.Body.WriteAsync(content.Value, context.RequestAborted);
+        metadata.RecordPull(repository, reference.Tag, digest);
         return TypedResults.Empty;
     }
 

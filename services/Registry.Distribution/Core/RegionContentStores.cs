@@ -3,7 +3,7 @@ using Registry.Storage;
 
 namespace Registry.Distribution.Core;
 
-/// <summary>The content stores of one region, raising no events: what replication reads from and writes to.</summary>
+/// <summary>The content stores of one region, raising no events (soft delete applies): what replication reads from and writes to.</summary>
 public sealed record ContentStores(IBlobStore Blobs, IManifestStore Manifests, IUploadStore Uploads);
 
 public static class RegionContentStores
@@ -16,7 +16,7 @@ public static class RegionContentStores
     {
         var cache = new RegionScopedCache(services.GetRequiredKeyedService<IRegistryCache>(DistributionExtensions.SharedCache), region);
         var blobs = new CachingBlobStore(new StorageBlobStore(storage), cache);
-        var manifests = new CachingManifestStore(new StorageManifestStore(storage, blobs), cache);
+        var manifests = new CachingManifestStore(DistributionExtensions.SoftDeleting(services, new StorageManifestStore(storage, blobs), storage), cache);
         var uploads = new StorageUploadStore(storage, blobs, services.GetRequiredService<UploadHashCache>(), services.GetRequiredService<TimeProvider>());
         return new ContentStores(blobs, manifests, uploads);
     }

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Registry.Distribution.Cleanup;
+
+namespace Registry.Distribution.Tests;
+
+/// <summary>Online garbage collection: unreferenced blobs go, referenced ones and pushes in flight keep theirs.</summary>
+public sealed class GarbageCollectionTests : IAsyncLifetime
+{
+    private readonly CleanupHost _host = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task Unreferenced_blobs_and_a_deleted_manifests_blobs_go_while_live_images_stay_whole()
+    {
+        var repository = OciClient.NewRepository("gc");
+        var live = await _host.Client.PushImageAsync(repository, "live");
+        var doomed = await _host.Client.PushImageAsync(repository, "doomed");
+        var orphan = await _host.Client.PushBlobAsync(repository, OciClient.RandomBytes(3000));
+        using (await _host.Client.SendAsync(HttpMethod.Delete, $"/v2/{repository}/manifests/{doomed.Digest}"))
+        {
+        }
+
+        // With the default grace period (1h) nothing this young goes.
+        var dryRun = await _host.ManageAsync(HttpMethod.Post, "gc", new { dryRun = true });
+        Assert.Equal(0, dryRun.GetProperty("blobsDeleted").GetInt64());
+        Assert.Equal("01:00:00", dryRun.GetProperty("gracePeriod").GetString());
+
+        var result = await _host.Service<CleanupService>().CollectAsync("default", dryRun: false, DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
+        Assert.NotNull(result);
+        Assert.Equal(1 + 1 + 2 + 1, result.BlobsDeleted); // the orphan; the deleted manifest, its config and two layers
+        Assert.True(result.BytesFreed > 3000);
+
+        await _host.AssertPullableAsync(repository, live);
+        using var gone = await _host.Client.SendAsync(HttpMethod.Get, $"/v2/{repository}/blobs/{orphan}");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        var runs = await _host.ManageAsync(HttpMethod.Get, "cleanup/runs");
+        Assert.Contains(runs.GetProperty("value").EnumerateArray(), run => run.GetProperty("kind").GetString() == CleanupRun.GarbageCollectionKind);
+    }
+
+    [Fact]
+    public async Task Concurrent_pushes_sharing_layers_lose_nothing_while_collections_run()
+    {
+        var shared = Enumerable.Range(0, 3).Select(_ => OciClient.RandomBytes(4000)).ToList();
+        var baseRepository = OciClient.NewRepository("gcbase");
+        var baseImage = await PushAsync(baseRepository, "base", shared);
+        var orphans = OciClient.NewRepository("gcorphan");
+        var orphanDigests = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            orphanDigests.Add(await _host.Client.PushBlobAsync(orphans, OciClient.RandomBytes(1000)));
+        }
+
+        await Task.Delay(50); // every blob above is written before the pushes start
+        var pushStart = DateTimeOffset.UtcNow;
+        var collector = _host.Service<CleanupService>();
+        var pushes = Enumerable.Range(0, 6).Select(async writer =>
+        {
+            var repository = OciClient.NewRepository("gcrace");
+            var images = new List<(string Repository, TestImage Image)>();
+            for (var i = 0; i < 4; i++)
+            {
+                images.Add((repository, await PushAsync(repository, $"v{i}", shared)));
+            }
+
+            return images;
+        }).ToList();
+
+        var collections = 0;
+        var deleted = 0L;
+        var all = Task.WhenAll(pushes);
+        while (!all.IsCompleted || collections == 0)
+        {
+            if (await collector.CollectAsync("default", dryRun: false, pushStart, CancellationToken.None) is { } result)
+            {
+                collections++;
+                deleted += result.BlobsDeleted;
+            }
+        }
+
+        var acknowledged = (await all).SelectMany(images => images).ToList();
+        Assert.Equal(24, acknowledged.Count);
+        foreach (var (repository, image) in acknowledged)
+        {
+            await _host.AssertPullableAsync(repository, image);
+        }
+
+        await _host.AssertPullableAsync(baseRepository, baseImage);
+        Assert.True(deleted >= orphanDigests.Count, $"{deleted} blobs deleted in {collections} collections");
+        foreach (var orphan in orphanDigests)
+        {
+            using var gone = await _host.Client.SendAsync(HttpMethod.Get, $"/v2/{orphans}/blobs/{orphan}");
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+    }
+
+    /// <summary>Uploads the shared layers again (the registry has them: only links are written), a fresh layer and config, then the manifest.</summary>
+    private async Task<TestImage> PushAsync(string repository, string tag, IReadOnlyList<byte[]> sharedLayers)
+    {
+        var layers = new List<JsonObject>();
+        foreach (var layer in sharedLayers.Append(OciClient.RandomBytes(500 + Random.Shared.Next(500))))
+        {
+            layers.Add(OciClient.Descriptor(OciClient.OciLayer, await _host.Client.PushBlobAsync(repository, layer), layer.Length));
+        }
+
+        var config = Encoding.UTF8.GetBytes($$"""{"architecture":"amd64","os":"linux","nonce":"{{Guid.NewGuid()}}"}""");
+        var manifest = OciClient.ImageManifest(OciClient.OciManifest, OciClient.Descriptor(OciClient.OciConfig, await _host.Client.PushBlobAsync(repository, config), config.Length), layers);
+        return new TestImage(manifest, await _host.Client.PushManifestAsync(repository, tag, manifest, OciClient.OciManifest), OciClient.OciManifest);
+    }
+}
