@@ -138,6 +138,8 @@ public sealed class CleanupHost : InProcessHost
     {
         public async ValueTask<RegistryInfo?> FindAsync(string name, CancellationToken cancellationToken) =>
             await inner.FindAsync(name, cancellationToken) is { } info ? info with { Policies = policies.Value } : null;
+
+        public Task<IReadOnlyDictionary<string, string>> CustomDomainsAsync(CancellationToken cancellationToken) => inner.CustomDomainsAsync(cancellationToken);
     }
 }
 

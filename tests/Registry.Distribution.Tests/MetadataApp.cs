@@ -50,6 +50,8 @@ internal sealed class PolicyDirectory(IRegistryDirectory inner, PolicySwitch pol
         await inner.FindAsync(name, cancellationToken) is { } info
             ? info with { Policies = info.Policies with { ImmutableTags = policy.ImmutableTags } }
             : null;
+
+    public Task<IReadOnlyDictionary<string, string>> CustomDomainsAsync(CancellationToken cancellationToken) => inner.CustomDomainsAsync(cancellationToken);
 }
 
 /// <summary>One <see cref="MetadataApp"/> on a fresh data directory per test class.</summary>

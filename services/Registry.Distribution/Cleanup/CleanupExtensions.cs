@@ -12,11 +12,7 @@ internal static class CleanupExtensions
             .Bind(builder.Configuration.GetSection(UsageOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddOptions<TierStorageOptions>()
-            .Bind(builder.Configuration.GetSection(TierStorageOptions.SectionName))
-            .ValidateDataAnnotations()
-            .Validate(options => options.IsValid, $"{TierStorageOptions.SectionName}:<tier>:{nameof(TierStorage.MaxStorageGiB)} must be positive")
-            .ValidateOnStart();
+        builder.AddRegistrySecurity(); // the tiers' limits (Tiers:*), storage quota included
         builder.Services.TryAddSingleton<RegistryNames>();
         builder.Services.AddSingleton<UsageService>();
         builder.Services.AddSingleton<StorageQuota>();

@@ -9,7 +9,7 @@ namespace Registry.Distribution.Usage;
 /// deduplicated bytes reach <c>Tiers:&lt;tier&gt;:MaxStorageGiB</c>. Checked against the usage summary, which trails the
 /// latest pushes by the recompute delay: a soft limit, as ACR's.
 /// </summary>
-internal sealed class StorageQuota(UsageService usage, IRegistryDirectory registries, IOptions<TierStorageOptions> tiers)
+internal sealed class StorageQuota(UsageService usage, IRegistryDirectory registries, IOptions<Registry.Security.Limits.TierOptions> tiers)
 {
     public async Task EnsureAllowsPushAsync(RepositoryPath repository, CancellationToken cancellationToken)
     {

@@ -5,12 +5,12 @@ namespace Registry.Security.Limits;
 /// <summary>What one tier allows (DESIGN.md section 7; ACR's published limits by default).</summary>
 public sealed class TierLimits
 {
-    [Range(0, 10_000_000)]
-    public long IncludedStorageGiB { get; set; }
+    [Range(0.0, 10_000_000.0)]
+    public double IncludedStorageGiB { get; set; }
 
-    /// <summary>Pushes are refused once a registry stores this much (deduplicated bytes).</summary>
-    [Range(0, 10_000_000)]
-    public long MaxStorageGiB { get; set; } = 40960;
+    /// <summary>Pushes are refused once a registry stores this much (deduplicated bytes); fractions allowed (tests).</summary>
+    [Range(1e-9, 10_000_000.0)]
+    public double MaxStorageGiB { get; set; } = 40960;
 
     [Range(0, 1_000_000)]
     public int Webhooks { get; set; }
@@ -28,9 +28,11 @@ public sealed class TierLimits
     /// <summary>Geo-replication (Premium only in ACR).</summary>
     public bool Replications { get; set; }
 
-    public long MaxStorageBytes => MaxStorageGiB * 1024L * 1024 * 1024;
+    public long MaxStorageBytes => Bytes(MaxStorageGiB);
 
-    public long IncludedStorageBytes => IncludedStorageGiB * 1024L * 1024 * 1024;
+    public long IncludedStorageBytes => Bytes(IncludedStorageGiB);
+
+    private static long Bytes(double gib) => (long)Math.Min(gib * 1024 * 1024 * 1024, long.MaxValue);
 }
 
 /// <summary>The limits of each tier (section <c>Tiers</c>), e.g. <c>Tiers:Basic:Webhooks</c>.</summary>
