@@ -105,8 +105,16 @@ public sealed class CleanupTests(CliFixture fixture)
         var table = (await session.RunAsync("show-usage")).AssertSuccess();
         Assert.StartsWith("NAME", table.Output, StringComparison.Ordinal);
 
-        var detail = await session.JsonAsync("show-usage", "--detail");
-        Assert.Equal(JsonValueKind.Object, detail.GetProperty("usage").GetProperty("storage").ValueKind);
+        // The figures of a pushed repository are recomputed a moment after the push (Usage:RecomputeDelay).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        JsonElement detail;
+        do
+        {
+            detail = await session.JsonAsync("show-usage", "--detail");
+            Assert.Equal(JsonValueKind.Object, detail.GetProperty("usage").GetProperty("storage").ValueKind);
+        }
+        while (!detail.GetProperty("usage").GetProperty("repositoryUsage").EnumerateArray().Any(r => r.GetProperty("name").GetString() == repository) &&
+               DateTime.UtcNow < deadline && await Task.Delay(500).ContinueWith(_ => true));
         Assert.Contains(detail.GetProperty("usage").GetProperty("repositoryUsage").EnumerateArray(), r => r.GetProperty("name").GetString() == repository);
     }
 }
