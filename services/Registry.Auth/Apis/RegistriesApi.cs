@@ -69,6 +69,12 @@ public static partial class RegistriesApi
             throw ManagementException.Invalid($"location '{location}' is not a region of this platform; known regions: {string.Join(", ", regions.Regions)}");
         }
 
+        if (location != regions.OwnRegion)
+        {
+            // The distribution instances of the home region write every registry's content; other regions hold replicas.
+            throw ManagementException.Invalid($"registries live in the platform's home region '{regions.OwnRegion}'; create the registry there and add a replication in '{location}'");
+        }
+
         if (await store.GetAsync(registry, cancellationToken) is not null)
         {
             throw ManagementException.Conflict($"registry '{registry}' already exists");
