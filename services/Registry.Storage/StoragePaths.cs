@@ -70,6 +70,9 @@ public static class StoragePaths
     /// <summary>Registry partition: the storage usage figures last reconciled from storage, adjusted by every change since.</summary>
     public const string UsageSummary = "usage/summary.json";
 
+    /// <summary>Registry partition: present while garbage collection sweeps the registry (pushes wait for it to end).</summary>
+    public const string GarbageCollectionSweep = "cleanup/sweep.json";
+
     /// <summary>Registry partition: purge rules (declarative clean-up), one document per rule.</summary>
     public const string PurgeRulesRoot = "cleanup/purge-rules";
 

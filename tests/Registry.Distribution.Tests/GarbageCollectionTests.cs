@@ -43,6 +43,51 @@ public sealed class GarbageCollectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_manifest_pushed_while_a_sweep_is_under_way_waits_for_it_and_is_refused_when_its_blob_was_swept()
+    {
+        var driver = _host.Service<Registry.Storage.IStorageDriverFactory>().ForRegistry("default");
+        var repository = OciClient.NewRepository("fence");
+        var config = Encoding.UTF8.GetBytes("""{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}""");
+        var layer = OciClient.RandomBytes(1500);
+        var configDigest = await _host.Client.PushBlobAsync(repository, config);
+        var layerDigest = await _host.Client.PushBlobAsync(repository, layer);
+        var manifest = OciClient.ImageManifest(
+            OciClient.OciManifest,
+            OciClient.Descriptor(OciClient.OciConfig, configDigest, config.Length),
+            [OciClient.Descriptor(OciClient.OciLayer, layerDigest, layer.Length)]);
+
+        await Registry.Distribution.Core.SweepFence.RaiseAsync(driver, CancellationToken.None);
+        var push = _host.Client.PutManifestAsync(repository, "v1", manifest, OciClient.OciManifest);
+        await Task.Delay(500);
+        Assert.False(push.IsCompleted); // held while the sweep runs
+
+        // The sweep takes the layer (as a collector whose last read missed the push would), then ends.
+        Assert.True(await driver.DeleteAsync(Registry.Storage.StoragePaths.BlobData(Registry.Oci.Digest.Parse(layerDigest))));
+        await Registry.Distribution.Core.SweepFence.LowerAsync(driver, CancellationToken.None);
+        using (var refused = await push)
+        {
+            await OciClient.AssertErrorAsync(refused, HttpStatusCode.BadRequest, "MANIFEST_BLOB_UNKNOWN");
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, await _host.ManifestStatusAsync(repository, "v1"));
+        Assert.Equal(HttpStatusCode.NotFound, await _host.ManifestStatusAsync(repository, OciClient.DigestOf(manifest)));
+
+        // With its blobs still there, a push held by the fence lands once the sweep ends.
+        var image = await _host.Client.PushImageAsync(repository, "v2");
+        await Registry.Distribution.Core.SweepFence.RaiseAsync(driver, CancellationToken.None);
+        var again = _host.Client.PutManifestAsync(repository, "v3", image.Manifest, image.MediaType);
+        await Task.Delay(300);
+        Assert.False(again.IsCompleted);
+        await Registry.Distribution.Core.SweepFence.LowerAsync(driver, CancellationToken.None);
+        using (var landed = await again)
+        {
+            Assert.Equal(HttpStatusCode.Created, landed.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await _host.ManifestStatusAsync(repository, "v3"));
+    }
+
+    [Fact]
     public async Task Concurrent_pushes_sharing_layers_lose_nothing_while_collections_run()
     {
         var shared = Enumerable.Range(0, 3).Select(_ => OciClient.RandomBytes(4000)).ToList();

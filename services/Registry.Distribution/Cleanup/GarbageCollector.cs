@@ -43,7 +43,31 @@ internal sealed partial class GarbageCollector(
             }
         }
 
-        // Read again: manifests pushed and blobs linked while the first mark ran keep what they refer to.
+        // Read again: manifests pushed and blobs linked while the first mark ran keep what they refer to. From here to the
+        // end of the sweep the fence is up: a push writing its manifest now waits, then checks its blobs (SweepFence).
+        var fenced = !dryRun && candidates.Count > 0;
+        if (fenced)
+        {
+            await SweepFence.RaiseAsync(driver, cancellationToken);
+        }
+
+        try
+        {
+            return await SweepAsync(registry, driver, candidates, kept, limit, startedAt, dryRun, cancellationToken);
+        }
+        finally
+        {
+            if (fenced)
+            {
+                await SweepFence.LowerAsync(driver, CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task<GarbageCollectionResult> SweepAsync(
+        string registry, IStorageDriver driver, List<(Digest Digest, long Size)> candidates, long kept, DateTimeOffset limit, DateTimeOffset startedAt, bool dryRun,
+        CancellationToken cancellationToken)
+    {
         var second = await MarkAsync(new RegistryContentReader(driver), cancellationToken);
         var deleted = 0L;
         var freed = 0L;

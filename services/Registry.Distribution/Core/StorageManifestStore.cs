@@ -86,6 +86,11 @@ internal sealed class StorageManifestStore(IStorageDriverFactory storage, IBlobS
                 cancellationToken: cancellationToken);
         }
 
+        if (await SweepFence.WaitWhileRaisedAsync(driver, cancellationToken))
+        {
+            await EnsureStillStoredAsync(driver, repository, manifest, digest, cancellationToken);
+        }
+
         foreach (var tag in extraTags.Prepend(reference.Tag).OfType<string>().Distinct(StringComparer.Ordinal))
         {
             await WriteTagAsync(driver, repository, tag, digest, cancellationToken);
@@ -267,6 +272,31 @@ internal sealed class StorageManifestStore(IStorageDriverFactory storage, IBlobS
             if (await ResolveAsync(repository, Reference.Parse(child.Digest), cancellationToken) is null)
             {
                 throw new OciException(OciErrorCode.ManifestBlobUnknown, $"manifest {digest} listed in the index is not in repository {repository.Name}; push it first", new { digest = child.Digest });
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a garbage collection swept while this push was in flight: every blob the manifest needs must still be stored,
+    /// else the push is undone and refused (the client pushes again), never acknowledged with a blob missing.
+    /// </summary>
+    private static async Task EnsureStillStoredAsync(IStorageDriver driver, RepositoryPath repository, Manifest manifest, Digest digest, CancellationToken cancellationToken)
+    {
+        var needed = manifest.RequiredBlobs.Select(blob => blob.Digest).Concat(manifest.Manifests.Select(child => child.Digest)).Select(Digest.Parse).Prepend(digest);
+        foreach (var blob in needed)
+        {
+            if (await driver.GetInfoAsync(StoragePaths.BlobData(blob), cancellationToken) is null)
+            {
+                if (manifest.Subject is { } subject)
+                {
+                    await driver.DeleteAsync(StoragePaths.ReferrerLink(repository.Name, Digest.Parse(subject.Digest), digest), cancellationToken);
+                }
+
+                await driver.DeleteAsync(StoragePaths.ManifestRevision(repository.Name, digest), cancellationToken);
+                throw new OciException(
+                    OciErrorCode.ManifestBlobUnknown,
+                    $"blob {blob} was garbage collected while this push was in flight; push the image again",
+                    new { digest = blob.ToString() });
             }
         }
     }
