@@ -63,7 +63,11 @@ public sealed class HttpRegistryDirectory(HttpClient client, TimeProvider time) 
     public static readonly TimeSpan PositiveLifetime = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan NegativeLifetime = TimeSpan.FromSeconds(3);
 
+    /// <summary>How long a failed ask (after the client's own retries) is remembered before the auth service is asked again.</summary>
+    public static readonly TimeSpan UnavailableLifetime = TimeSpan.FromSeconds(15);
+
     private readonly ConcurrentDictionary<string, (RegistryInfo? Info, DateTimeOffset Expires)> _answers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (Exception Error, DateTimeOffset Until)> _unavailable = new(StringComparer.Ordinal);
 
     public async ValueTask<RegistryInfo?> FindAsync(string name, CancellationToken cancellationToken)
     {
@@ -71,6 +75,12 @@ public sealed class HttpRegistryDirectory(HttpClient client, TimeProvider time) 
         if (_answers.TryGetValue(name, out var answer) && answer.Expires > now)
         {
             return answer.Info;
+        }
+
+        if (_unavailable.TryGetValue(name, out var failure) && failure.Until > now)
+        {
+            // Asked again within moments of a failed ask: answer at once rather than wait out the retries again.
+            throw new RegistryDirectoryUnavailableException(name, failure.Error);
         }
 
         RegistryInfo? info;
@@ -90,6 +100,7 @@ public sealed class HttpRegistryDirectory(HttpClient client, TimeProvider time) 
                 return stale.Info;
             }
 
+            _unavailable[name] = (ex, now + UnavailableLifetime);
             throw new RegistryDirectoryUnavailableException(name, ex);
         }
 
@@ -100,6 +111,27 @@ public sealed class HttpRegistryDirectory(HttpClient client, TimeProvider time) 
     public async Task<IReadOnlyDictionary<string, string>> CustomDomainsAsync(CancellationToken cancellationToken) =>
         await client.GetFromJsonAsync<Dictionary<string, string>>(new Uri(CustomDomainsPath, UriKind.Relative), cancellationToken)
             ?? new Dictionary<string, string>();
+}
+
+public static class RegistryDirectoryExtensions
+{
+    /// <summary>
+    /// The registry's settings for a check that must not stop the service while the auth service is away (storage quota,
+    /// immutable-tags policy): null when the directory cannot answer and has never known the registry. Clients then
+    /// hold tokens issued before the outage at most, so what slips through is bounded by their lifetime.
+    /// </summary>
+    public static async ValueTask<RegistryInfo?> FindIfAnsweringAsync(this IRegistryDirectory directory, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        try
+        {
+            return await directory.FindAsync(name, cancellationToken);
+        }
+        catch (RegistryDirectoryUnavailableException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>Whether a registry exists cannot be told right now (the auth service does not answer).</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Registry.Distribution.Apis;
@@ -28,6 +29,7 @@ public sealed class DistributionInstance(string blobConnectionString, string cac
         builder.AddServiceDefaults();
         builder.AddDistribution();
         builder.AddRegistryBus();
+        builder.Services.AddSingleton<Registry.Security.IRegistryDirectory>(new FixedRegistryDirectory()); // no auth service here
     },
     app =>
     {

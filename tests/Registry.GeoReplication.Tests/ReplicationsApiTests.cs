@@ -15,6 +15,15 @@ public sealed class ReplicationsApiTests(FileSystemRegionsFixture fixture) : ICl
     public async Task A_registry_below_Premium_cannot_have_replications()
     {
         var api = fixture.ClientA;
+
+        // A registry with replicas cannot move below Premium: the replicas go first.
+        var replica = await api.ManageAsync(HttpMethod.Put, $"/replications/{GeoFixture.Replica}", new { location = GeoFixture.Replica });
+        Assert.True(replica.Status is HttpStatusCode.Created or HttpStatusCode.OK, replica.Describe("PUT replication"));
+        var refused = await api.ManageAsync(HttpMethod.Patch, string.Empty, new { sku = new { name = "Basic" } });
+        AssertProblem(refused, HttpStatusCode.Conflict, "no geo-replication");
+        var removed = await api.ManageAsync(HttpMethod.Delete, $"/replications/{GeoFixture.Replica}");
+        Assert.True(removed.Status is HttpStatusCode.OK or HttpStatusCode.Accepted or HttpStatusCode.NoContent, removed.Describe("DELETE replication"));
+
         var basic = await api.ManageAsync(HttpMethod.Patch, string.Empty, new { sku = new { name = "Basic" } });
         Assert.True(basic.Status == HttpStatusCode.OK, basic.Describe("PATCH sku Basic"));
         try

@@ -97,6 +97,7 @@ public sealed class TestHost : IAsyncDisposable
             builder.AddServiceDefaults();
             builder.AddDistribution();
             builder.AddRegistryBus();
+            builder.Services.AddSingleton<Registry.Security.IRegistryDirectory>(new FixedRegistryDirectory()); // no auth service here
             WaitForTheBus(builder);
         },
         app =>

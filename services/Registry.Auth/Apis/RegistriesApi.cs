@@ -327,8 +327,23 @@ internal sealed class RegistryCounts(RegistryStore store, IStorageDriverFactory 
     public Task<int> WebhooksAsync(string registry, CancellationToken cancellationToken) =>
         CountAsync(storage.ForRegistry(registry), StoragePaths.WebhooksRoot, cancellationToken);
 
-    public Task<int> ReplicasAsync(string registry, CancellationToken cancellationToken) =>
-        CountAsync(storage.ForPlatform(), StoragePaths.Replicas(registry), cancellationToken);
+    /// <summary>The registry's replications (the replication service's records), the home region's own record not counted.</summary>
+    public async Task<int> ReplicasAsync(string registry, CancellationToken cancellationToken)
+    {
+        var platform = storage.ForPlatform();
+        var count = 0;
+        await foreach (var entry in platform.ListAsync(StoragePaths.Replicas(registry), cancellationToken))
+        {
+            if (entry.EndsWith(".json", StringComparison.Ordinal) && await platform.ReadAsync($"{StoragePaths.Replicas(registry)}/{entry}", cancellationToken) is { } stored)
+            {
+                using var record = JsonDocument.Parse(stored.Content);
+                var home = record.RootElement.TryGetProperty("isHome", out var isHome) && isHome.ValueKind == JsonValueKind.True;
+                count += home ? 0 : 1;
+            }
+        }
+
+        return count;
+    }
 
     /// <summary>The deduplicated bytes the distribution service last counted for the registry (0 before its first count).</summary>
     public async Task<long> StoredBytesAsync(string registry, CancellationToken cancellationToken)

@@ -120,8 +120,23 @@ internal sealed class SoftDeletingManifestStore(
         return await Inner.DeleteRepositoryAsync(repository, cancellationToken);
     }
 
-    private async Task<int?> RetentionAsync(string registry, CancellationToken cancellationToken) =>
-        (await registries.FindAsync(registry, cancellationToken))?.Policies.SoftDeleteDays is { } days and > 0 ? days : null;
+    /// <summary>
+    /// The registry's soft-delete days, or null when it is off. While the auth service cannot say, a delete is kept as a
+    /// soft delete for the default days: when unsure, nothing is lost (it can be restored, and it expires on its own).
+    /// </summary>
+    private async Task<int?> RetentionAsync(string registry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await registries.FindAsync(registry, cancellationToken))?.Policies.SoftDeleteDays is { } days and > 0 ? days : null;
+        }
+        catch (RegistryDirectoryUnavailableException)
+        {
+            return DaysWhilePolicyUnknown;
+        }
+    }
+
+    private const int DaysWhilePolicyUnknown = 7;
 
     private SoftDeletedManifest Record(RepositoryPath repository, ManifestDescriptor manifest, IReadOnlyList<string> tags, int days)
     {

@@ -51,7 +51,7 @@ internal sealed class StorageRepositoryMetadata(
 
     public async Task<bool> TagsImmutableAsync(RepositoryPath repository, CancellationToken cancellationToken) =>
         (await GetRepositoryAsync(repository, cancellationToken)).ImmutableTags
-        || (await registries.FindAsync(repository.Registry, cancellationToken))?.Policies.ImmutableTags == true;
+        || (await registries.FindIfAnsweringAsync(repository.Registry, cancellationToken))?.Policies.ImmutableTags == true;
 
     public async Task<string?> DeleteRefusalAsync(RepositoryPath repository, Digest manifest, IReadOnlyCollection<string> tags, CancellationToken cancellationToken)
     {

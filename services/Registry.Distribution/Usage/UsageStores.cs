@@ -13,7 +13,7 @@ internal sealed class StorageQuota(UsageService usage, IRegistryDirectory regist
 {
     public async Task EnsureAllowsPushAsync(RepositoryPath repository, CancellationToken cancellationToken)
     {
-        var tier = (await registries.FindAsync(repository.Registry, cancellationToken))?.Tier ?? RegistryTier.Premium;
+        var tier = (await registries.FindIfAnsweringAsync(repository.Registry, cancellationToken))?.Tier ?? RegistryTier.Premium;
         var limit = tiers.Value.For(tier).MaxStorageBytes;
         var used = await usage.DedupedBytesAsync(repository.Registry, cancellationToken);
         if (used >= limit)
