@@ -209,6 +209,57 @@ public sealed class TwoRegionsTests(AzuriteRegionsFixture fixture) : IClassFixtu
         }
     }
 
+    [Fact]
+    public async Task With_soft_delete_a_delete_is_restorable_in_both_regions_and_a_restore_in_one_brings_the_image_back_in_the_other()
+    {
+        var policy = new { properties = new { policies = new { softDeletePolicy = new { retentionDays = 7, status = "enabled" } } } };
+        foreach (var client in new[] { fixture.ClientA, fixture.ClientB })
+        {
+            var enabled = await client.ManageAsync(HttpMethod.Patch, string.Empty, policy);
+            Assert.True(enabled.Status == HttpStatusCode.OK, enabled.Describe("enabling soft delete"));
+        }
+
+        try
+        {
+            var repository = GeoFixture.NewRepository("softdelete");
+            var image = TestImage.Create();
+            await image.PushAsync(fixture.ClientA, repository, "v1");
+            await Eventually.WaitAsync(
+                async () => (await fixture.ClientB.GetManifestAsync(repository, "v1")).DockerContentDigest == image.Digest,
+                () => $"{repository}:v1 never reached {GeoFixture.Replica}{Environment.NewLine}{fixture.Describe()}");
+
+            var deleted = await fixture.ClientA.DeleteManifestAsync(repository, image.Digest);
+            Assert.True(deleted.Status == HttpStatusCode.Accepted, deleted.Describe("DELETE in the home region"));
+            await Eventually.WaitAsync(
+                async () => (await fixture.ClientB.GetManifestAsync(repository, image.Digest)).Status == HttpStatusCode.NotFound,
+                () => $"{repository}@{image.Digest} is still served in {GeoFixture.Replica}{Environment.NewLine}{fixture.Describe()}");
+
+            // Both regions list it as restorable, with the tag it had.
+            foreach (var client in new[] { fixture.ClientA, fixture.ClientB })
+            {
+                var listed = await client.ManageAsync(HttpMethod.Get, $"/deleted?repository={Uri.EscapeDataString(repository)}");
+                Assert.True(listed.Status == HttpStatusCode.OK, listed.Describe("GET deleted"));
+                var entry = listed.Json.GetProperty("value").EnumerateArray().Single(e => e.GetProperty("digest").GetString() == image.Digest);
+                Assert.Equal(["v1"], entry.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+            }
+
+            var restored = await fixture.ClientA.ManageAsync(HttpMethod.Post, "/deleted/restore", new { repository, digest = image.Digest });
+            Assert.True(restored.Status == HttpStatusCode.OK, restored.Describe("restore in the home region"));
+            await Eventually.WaitAsync(
+                async () => (await fixture.ClientB.GetManifestAsync(repository, "v1")).DockerContentDigest == image.Digest,
+                () => $"the restored {repository}:v1 never came back in {GeoFixture.Replica}{Environment.NewLine}{fixture.Describe()}");
+            Assert.Equal(image.Manifest, (await fixture.ClientB.GetManifestAsync(repository, image.Digest)).Content);
+        }
+        finally
+        {
+            var off = new { properties = new { policies = new { softDeletePolicy = new { status = "disabled" } } } };
+            foreach (var client in new[] { fixture.ClientA, fixture.ClientB })
+            {
+                await client.ManageAsync(HttpMethod.Patch, string.Empty, off);
+            }
+        }
+    }
+
     /// <summary>What each region's tag and replication marker say, and which image each region pushed.</summary>
     private async Task<string> DescribeTagAsync(string repository, string tag, TestImage home, TestImage replica)
     {
