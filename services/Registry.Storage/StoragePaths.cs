@@ -110,6 +110,10 @@ public static class StoragePaths
     public static string RegistryRecord(string registry) =>
         OciGrammar.IsRegistryName(registry) ? $"{RegistryRecords}/{registry}.json" : throw new ArgumentException("invalid registry name", nameof(registry));
 
+    /// <summary>The registry an entry of a <see cref="RegistryRecords"/> listing is the record of, or null for anything else.</summary>
+    public static string? RegistryOfRecord(string entry) =>
+        entry.EndsWith(".json", StringComparison.Ordinal) && OciGrammar.IsRegistryName(entry[..^".json".Length]) ? entry[..^".json".Length] : null;
+
     /// <summary>Platform partition: the token signing key ring.</summary>
     public const string SigningKeys = "auth/signing-keys.json";
 

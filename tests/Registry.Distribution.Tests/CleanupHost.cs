@@ -43,9 +43,7 @@ public sealed class CleanupHost : InProcessHost
             builder =>
             {
                 builder.AddStandalone([]);
-                var directory = builder.Services.Last(service => service.ServiceType == typeof(IRegistryDirectory));
-                builder.Services.AddSingleton<IRegistryDirectory>(services => new PolicyDirectory(
-                    (IRegistryDirectory)(directory.ImplementationFactory?.Invoke(services) ?? directory.ImplementationInstance!), policies));
+                PolicyDirectory.Overlay(builder, _ => policies.Value);
             },
             app => app.MapStandalone())
     {
@@ -132,14 +130,6 @@ public sealed class CleanupHost : InProcessHost
     private sealed class PolicyHolder
     {
         public RegistryPolicies Value { get; set; } = new();
-    }
-
-    private sealed class PolicyDirectory(IRegistryDirectory inner, PolicyHolder policies) : IRegistryDirectory
-    {
-        public async ValueTask<RegistryInfo?> FindAsync(string name, CancellationToken cancellationToken) =>
-            await inner.FindAsync(name, cancellationToken) is { } info ? info with { Policies = policies.Value } : null;
-
-        public Task<IReadOnlyDictionary<string, string>> CustomDomainsAsync(CancellationToken cancellationToken) => inner.CustomDomainsAsync(cancellationToken);
     }
 }
 

@@ -26,12 +26,7 @@ public sealed class MetadataApp(string dataDirectory, PolicySwitch policy) : InP
     builder =>
     {
         builder.AddStandalone([]);
-        var original = builder.Services.Last(service => service.ServiceType == typeof(IRegistryDirectory));
-        builder.Services.AddSingleton<IRegistryDirectory>(services => new PolicyDirectory(
-            (IRegistryDirectory)(original.ImplementationInstance
-                ?? original.ImplementationFactory?.Invoke(services)
-                ?? ActivatorUtilities.CreateInstance(services, original.ImplementationType!)),
-            policy));
+        PolicyDirectory.Overlay(builder, policies => policies with { ImmutableTags = policy.ImmutableTags });
     },
     app => app.MapStandalone())
 {
@@ -42,16 +37,6 @@ public sealed class MetadataApp(string dataDirectory, PolicySwitch policy) : InP
 public sealed class PolicySwitch
 {
     public bool ImmutableTags { get; set; }
-}
-
-internal sealed class PolicyDirectory(IRegistryDirectory inner, PolicySwitch policy) : IRegistryDirectory
-{
-    public async ValueTask<RegistryInfo?> FindAsync(string name, CancellationToken cancellationToken) =>
-        await inner.FindAsync(name, cancellationToken) is { } info
-            ? info with { Policies = info.Policies with { ImmutableTags = policy.ImmutableTags } }
-            : null;
-
-    public Task<IReadOnlyDictionary<string, string>> CustomDomainsAsync(CancellationToken cancellationToken) => inner.CustomDomainsAsync(cancellationToken);
 }
 
 /// <summary>One <see cref="MetadataApp"/> on a fresh data directory per test class.</summary>

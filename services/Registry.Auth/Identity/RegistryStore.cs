@@ -39,9 +39,9 @@ internal sealed class RegistryStore(
         var names = new List<string>();
         await foreach (var entry in Platform.ListAsync(StoragePaths.RegistryRecords, cancellationToken))
         {
-            if (entry.EndsWith(".json", StringComparison.Ordinal) && Oci.OciGrammar.IsRegistryName(entry[..^".json".Length]))
+            if (StoragePaths.RegistryOfRecord(entry) is { } name)
             {
-                names.Add(entry[..^".json".Length]);
+                names.Add(name);
             }
         }
 

@@ -229,9 +229,9 @@ internal sealed class RegistryNames(IStorageDriverFactory storage)
         var names = new List<string>();
         await foreach (var name in storage.ForPlatform().ListAsync(StoragePaths.RegistryRecords, cancellationToken))
         {
-            if (name.EndsWith(".json", StringComparison.Ordinal) && Oci.OciGrammar.IsRegistryName(name[..^5]))
+            if (StoragePaths.RegistryOfRecord(name) is { } registry)
             {
-                names.Add(name[..^5]);
+                names.Add(registry);
             }
         }
 
