@@ -1,5 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -25,6 +29,11 @@ public static class ServiceDefaultsExtensions
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.Services.AddServiceDiscovery();
+
+        // A body or parameter that does not bind is thrown, so it can be answered with a ProblemDetails that says what is
+        // wrong (MapDefaultEndpoints) instead of an empty 400.
+        builder.Services.AddProblemDetails();
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
             http.AddStandardResilienceHandler();
@@ -80,8 +89,57 @@ public static class ServiceDefaultsExtensions
     /// <summary><c>/health</c> (everything ready) and <c>/alive</c> (process responsive), in every environment.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        app.Use(AnswerErrorsWithProblemDetailsAsync);
         app.MapHealthChecks(HealthPath);
         app.MapHealthChecks(AlivePath, new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
         return app;
+    }
+
+    /// <summary>
+    /// Every error of the management APIs carries a ProblemDetails: a request the framework could not bind (malformed
+    /// JSON, a wrong parameter type) names the problem, and an error answered without a body (an unsupported content
+    /// type, an unknown route) gets one that states the status. Registry API paths (<c>/v2</c>, <c>/acr</c>) keep their
+    /// own error format.
+    /// </summary>
+    private static async Task AnswerErrorsWithProblemDetailsAsync(HttpContext context, RequestDelegate next)
+    {
+        if (context.Request.Path.StartsWithSegments("/v2") || context.Request.Path.StartsWithSegments("/acr"))
+        {
+            await next(context);
+            return;
+        }
+
+        string? detail = null;
+        try
+        {
+            await next(context);
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            context.Response.StatusCode = ex.StatusCode;
+            detail = ex.InnerException is { } inner ? $"{ex.Message} {inner.Message}" : ex.Message;
+        }
+
+        var response = context.Response;
+        if (response.StatusCode >= 400 && !response.HasStarted && response.ContentLength is null && response.ContentType is null
+            && !HttpMethods.IsHead(context.Request.Method))
+        {
+            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails = new ProblemDetails
+                {
+                    Status = response.StatusCode,
+                    Title = detail is null ? null : "Invalid request",
+                    Detail = detail ?? response.StatusCode switch
+                    {
+                        StatusCodes.Status404NotFound => $"no resource at {context.Request.Path}",
+                        StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path}",
+                        StatusCodes.Status415UnsupportedMediaType => "the request body must be JSON (Content-Type: application/json)",
+                        _ => ReasonPhrases.GetReasonPhrase(response.StatusCode),
+                    },
+                },
+            });
+        }
     }
 }

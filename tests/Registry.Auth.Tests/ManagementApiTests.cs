@@ -389,6 +389,33 @@ public sealed class ManagementApiTests(AuthFixture fixture) : IClassFixture<Auth
         await Expect.ProblemAsync(response, status);
     }
 
+    [Theory]
+    [InlineData("PUT", "/tokens/tok-json")]
+    [InlineData("PUT", "/scopeMaps/map-json")]
+    [InlineData("PATCH", "")]
+    public async Task Malformed_json_is_refused_with_a_problem_that_names_it_and_changes_nothing(string method, string path)
+    {
+        var registry = await fixture.CreateRegistryAsync();
+        var address = $"/api/registries/{registry.Registry}{path}";
+
+        using var malformed = await registry.SendAsync(
+            new HttpMethod(method), address, new StringContent("{\"properties\": {", Encoding.UTF8, "application/json"),
+            RegistryClient.Basic(registry.AdminUsername, registry.AdminPassword));
+        var problem = await Expect.ProblemAsync(malformed, HttpStatusCode.BadRequest);
+        Assert.Contains("JSON", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        using var notJson = await registry.SendAsync(
+            new HttpMethod(method), address, new StringContent("scopeMapId=_repositories_pull", Encoding.UTF8, "text/plain"),
+            RegistryClient.Basic(registry.AdminUsername, registry.AdminPassword));
+        await Expect.ProblemAsync(notJson, HttpStatusCode.UnsupportedMediaType);
+
+        if (path.Length > 0)
+        {
+            using var absent = await registry.ManageAsync(HttpMethod.Get, path);
+            await Expect.ProblemAsync(absent, HttpStatusCode.NotFound);
+        }
+    }
+
     [Fact]
     public async Task A_token_named_like_the_admin_user_is_a_conflict()
     {
