@@ -26,6 +26,16 @@ public static class StoragePaths
     public static string ManifestRevisions(string repository, string algorithm) =>
         $"{Repository(repository)}/{ManifestsDirectory}/revisions/{algorithm}";
 
+    /// <summary>
+    /// Written when a manifest loses a tag (the tag moved to another manifest or was deleted): the retention policy and
+    /// <c>purge --untagged --ago</c> count an untagged manifest's age from then, as ACR does, not from its push.
+    /// </summary>
+    public static string ManifestUntagged(string repository, Digest digest) =>
+        $"{ManifestsUntagged(repository, digest.Algorithm)}/{digest.Hex}";
+
+    public static string ManifestsUntagged(string repository, string algorithm) =>
+        $"{Repository(repository)}/{ManifestsDirectory}/untagged/{algorithm}";
+
     public static string Tags(string repository) => $"{Repository(repository)}/{ManifestsDirectory}/tags";
 
     public static string TagLink(string repository, string tag) =>

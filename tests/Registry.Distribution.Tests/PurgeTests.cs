@@ -82,6 +82,29 @@ public sealed class PurgeTests(CleanupHostFixture fixture) : IClassFixture<Clean
     }
 
     [Fact]
+    public async Task An_untagged_manifest_ages_from_when_it_lost_its_tag_not_from_its_push()
+    {
+        var repository = OciClient.NewRepository("purge");
+        var first = await _host.Client.PushImageAsync(repository, "latest");
+        var neverTagged = await _host.Client.PushImageAsync(repository);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+
+        // "latest" moves on: the first image is untagged from now, though pushed seconds ago.
+        var second = await _host.Client.PushImageAsync(repository, "latest");
+        var request = new { filters = new[] { $"{repository}:^$" }, untagged = true, ago = "0.00:00:02" };
+        var fresh = await _host.PurgeAsync(request);
+        Assert.Equal([neverTagged.Digest], fresh.GetProperty("deleted").EnumerateArray().Select(d => d.GetProperty("digest").GetString()));
+        Assert.Equal(HttpStatusCode.OK, await _host.ManifestStatusAsync(repository, first.Digest));
+
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var aged = await _host.PurgeAsync(request);
+        Assert.Equal([first.Digest], aged.GetProperty("deleted").EnumerateArray().Select(d => d.GetProperty("digest").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, await _host.ManifestStatusAsync(repository, first.Digest));
+        Assert.Equal(HttpStatusCode.OK, await _host.ManifestStatusAsync(repository, "latest"));
+        Assert.Equal(HttpStatusCode.OK, await _host.ManifestStatusAsync(repository, second.Digest));
+    }
+
+    [Fact]
     public async Task Locked_manifests_are_skipped_and_reported_and_an_index_keeps_its_children()
     {
         var repository = OciClient.NewRepository("purge");

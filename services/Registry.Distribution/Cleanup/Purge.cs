@@ -56,7 +56,7 @@ internal sealed record PurgeCriteria(IReadOnlyList<PurgeFilter> Filters, TimeSpa
 {
     private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
 
-    /// <summary>The retention policy: untagged manifests of every repository pushed more than <paramref name="days"/> ago.</summary>
+    /// <summary>The retention policy: manifests of every repository untagged for more than <paramref name="days"/> (never tagged: pushed that long ago).</summary>
     public static PurgeCriteria Retention(int days) => new([new PurgeFilter(Anchored(".*"), null)], TimeSpan.FromDays(days), true, 0, null);
 
     public static PurgeCriteria Parse(PurgeSelection selection) =>
@@ -222,7 +222,7 @@ internal sealed class Purger(IStorageDriverFactory storage, IManifestStore manif
             var tags = tagsByDigest[manifest.Digest].ToList();
             var allTagsSelected = tags.Count > 0 && tags.All(tag => selectedNames.Contains(tag.Name));
             var untaggedSelected = tags.Count == 0 && criteria.Untagged
-                && Old(manifest.PushedAt, criteria.Ago, now)
+                && Old(manifest.UntaggedSince, criteria.Ago, now)
                 && Old(pulls.Manifests.GetValueOrDefault(manifest.Digest)?.LastPulledAt ?? manifest.PushedAt, criteria.LastPulledBefore, now);
             if (allTagsSelected || untaggedSelected)
             {

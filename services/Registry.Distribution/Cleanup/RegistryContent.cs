@@ -6,10 +6,16 @@ using Registry.Storage;
 
 namespace Registry.Distribution.Cleanup;
 
-/// <summary>A manifest a repository holds, with when its revision link was last written (its push time).</summary>
-internal sealed record StoredManifest(ManifestDescriptor Descriptor, DateTimeOffset PushedAt)
+/// <summary>
+/// A manifest a repository holds, with when its revision link was last written (its push time) and when it last lost a
+/// tag, if it ever did.
+/// </summary>
+internal sealed record StoredManifest(ManifestDescriptor Descriptor, DateTimeOffset PushedAt, DateTimeOffset? UntaggedAt = null)
 {
     public string Digest => Descriptor.Digest;
+
+    /// <summary>Since when a manifest without tags has been without them: its last untagging, or its push if never tagged.</summary>
+    public DateTimeOffset UntaggedSince => UntaggedAt is { } untagged && untagged > PushedAt ? untagged : PushedAt;
 }
 
 /// <summary>A tag, the manifest it points at, and when its link was last written (its last update).</summary>
@@ -56,13 +62,23 @@ internal sealed class RegistryContentReader(IStorageDriver driver)
         var layers = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         foreach (var algorithm in Algorithms)
         {
+            var untagged = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+            await foreach (var hex in driver.ListAsync(StoragePaths.ManifestsUntagged(repository, algorithm), cancellationToken))
+            {
+                if (Digest.TryParse($"{algorithm}:{hex}", out var digest)
+                    && await driver.GetInfoAsync(StoragePaths.ManifestUntagged(repository, digest), cancellationToken) is { } marker)
+                {
+                    untagged[hex] = marker.LastModified;
+                }
+            }
+
             await foreach (var hex in driver.ListAsync(StoragePaths.ManifestRevisions(repository, algorithm), cancellationToken))
             {
                 if (Digest.TryParse($"{algorithm}:{hex}", out var digest)
                     && await driver.ReadAsync(StoragePaths.ManifestRevision(repository, digest), cancellationToken) is { } link
                     && JsonSerializer.Deserialize(link.Content.Span, DistributionJson.Default.ManifestDescriptor) is { } descriptor)
                 {
-                    manifests.Add(new StoredManifest(descriptor, link.LastModified));
+                    manifests.Add(new StoredManifest(descriptor, link.LastModified, untagged.TryGetValue(hex, out var at) ? at : null));
                 }
             }
 

@@ -107,6 +107,11 @@ internal sealed class StorageManifestStore(IStorageDriverFactory storage, IBlobS
             // The manifest the tag pointed at stays; it is named so the tag's delete event carries its digest and media type.
             var untagged = await ResolveAsync(repository, reference, cancellationToken);
             var deleted = await driver.DeleteAsync(StoragePaths.TagLink(repository.Name, tag), cancellationToken);
+            if (deleted && untagged is not null)
+            {
+                await MarkUntaggedAsync(driver, repository, Digest.Parse(untagged.Digest), cancellationToken);
+            }
+
             return deleted ? new ManifestDeletion(untagged, [tag]) : null;
         }
 
@@ -133,6 +138,7 @@ internal sealed class StorageManifestStore(IStorageDriverFactory storage, IBlobS
         }
 
         await driver.DeleteAsync(StoragePaths.ManifestRevision(repository.Name, digest), cancellationToken);
+        await driver.DeleteAsync(StoragePaths.ManifestUntagged(repository.Name, digest), cancellationToken);
         return new ManifestDeletion(manifest, removedTags);
     }
 
@@ -314,10 +320,15 @@ internal sealed class StorageManifestStore(IStorageDriverFactory storage, IBlobS
         var content = Encoding.ASCII.GetBytes(digest.ToString());
         for (var attempt = 1; ; attempt++)
         {
-            var current = await driver.GetInfoAsync(path, cancellationToken);
+            var current = await driver.ReadAsync(path, cancellationToken);
             try
             {
                 await driver.WriteAsync(path, content, StorageCondition.Replacing(current?.ETag), cancellationToken);
+                if (current is not null && Digest.TryParse(Encoding.ASCII.GetString(current.Content.Span), out var previous) && previous != digest)
+                {
+                    await MarkUntaggedAsync(driver, repository, previous, cancellationToken);
+                }
+
                 return;
             }
             catch (StoragePreconditionFailedException) when (attempt < TagWriteAttempts)
@@ -326,6 +337,10 @@ internal sealed class StorageManifestStore(IStorageDriverFactory storage, IBlobS
             }
         }
     }
+
+    /// <summary>When the manifest last lost a tag; it may still hold others, which the retention pass checks itself.</summary>
+    private static Task MarkUntaggedAsync(IStorageDriver driver, RepositoryPath repository, Digest digest, CancellationToken cancellationToken) =>
+        driver.WriteAsync(StoragePaths.ManifestUntagged(repository.Name, digest), ReadOnlyMemory<byte>.Empty, cancellationToken: cancellationToken);
 
     private static async Task<bool> RepositoryExistsAsync(IStorageDriver driver, string repository, CancellationToken cancellationToken)
     {
