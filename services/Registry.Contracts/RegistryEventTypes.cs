@@ -5,6 +5,6 @@ public static class RegistryEventTypes
 {
     public static IReadOnlyDictionary<string, Type> ByName { get; } = new[]
     {
-        typeof(ManifestPushed), typeof(ManifestDeleted), typeof(TagDeleted), typeof(RepositoryDeleted), typeof(ChartPushed), typeof(ChartDeleted), typeof(ScanCompleted), typeof(ImageQuarantined), typeof(ReplicaSynced),
+        typeof(ManifestPushed), typeof(ManifestDeleted), typeof(TagDeleted), typeof(RepositoryDeleted), typeof(ChartPushed), typeof(ChartDeleted), typeof(ScanCompleted), typeof(ImageQuarantined), typeof(ReplicaSynced), typeof(RepositoryAttributesChanged),
     }.ToDictionary(type => type.Name, StringComparer.Ordinal);
 }

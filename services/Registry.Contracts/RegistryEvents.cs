@@ -137,6 +137,33 @@ public sealed record TagDeleted : IRegistryEvent
     public SourceInfo? Source { get; init; }
 }
 
+/// <summary>
+/// The changeable attributes (ACR's locks: delete, write, read, list; immutable tags) of a repository, of one of its tags
+/// (<see cref="Tag"/>) or of one of its manifests (<see cref="Digest"/>) were changed.
+/// </summary>
+public sealed record RepositoryAttributesChanged : IRegistryEvent
+{
+    public required Guid EventId { get; init; }
+
+    public required string Registry { get; init; }
+
+    public required string Region { get; init; }
+
+    public required string Repository { get; init; }
+
+    public string? Tag { get; init; }
+
+    public string? Digest { get; init; }
+
+    public required DateTimeOffset OccurredAt { get; init; }
+
+    public string? Actor { get; init; }
+
+    public RequestInfo? Request { get; init; }
+
+    public SourceInfo? Source { get; init; }
+}
+
 /// <summary>A whole repository was deleted: its manifests, tags and links.</summary>
 public sealed record RepositoryDeleted : IRegistryEvent
 {

@@ -40,6 +40,7 @@ public static class DistributionExtensions
         builder.Services.AddSingleton<PullPolicyGate>();
         builder.Services.AddHostedService<PullStatisticsFlusher>();
         builder.Services.AddSingleton<AcrViews>();
+        builder.Services.AddSingleton<AttributeChanges>();
         return builder;
     }
 

@@ -59,11 +59,16 @@ public static class StoragePaths
 
     /// <summary>A tag's metadata: when it was created, and its changeable attributes.</summary>
     public static string TagAttributes(string repository, string tag) =>
-        OciGrammar.IsTag(tag) ? $"{Repository(repository)}/{MetadataDirectory}/tags/{tag}.json" : throw new ArgumentException("invalid tag", nameof(tag));
+        OciGrammar.IsTag(tag) ? $"{TagsAttributes(repository)}/{tag}.json" : throw new ArgumentException("invalid tag", nameof(tag));
+
+    public static string TagsAttributes(string repository) => $"{Repository(repository)}/{MetadataDirectory}/tags";
 
     /// <summary>A manifest's changeable attributes.</summary>
     public static string ManifestAttributes(string repository, Digest manifest) =>
-        $"{Repository(repository)}/{MetadataDirectory}/manifests/{manifest.Algorithm}/{manifest.Hex}.json";
+        $"{ManifestsAttributes(repository, manifest.Algorithm)}/{manifest.Hex}.json";
+
+    public static string ManifestsAttributes(string repository, string algorithm) =>
+        $"{Repository(repository)}/{MetadataDirectory}/manifests/{algorithm}";
 
     /// <summary>Pull counts and last-pull times of the repository, its tags and its manifests (merged from every instance).</summary>
     public static string PullStatistics(string repository) => $"{Repository(repository)}/{MetadataDirectory}/pulls.json";

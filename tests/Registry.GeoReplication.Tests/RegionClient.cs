@@ -82,6 +82,16 @@ public sealed partial class RegionClient : IDisposable
     public Task<Answer> DeleteRepositoryAsync(string repository) =>
         V2Async(HttpMethod.Delete, $"acr/v1/{repository}", repository);
 
+    /// <summary>ACR's <c>GET</c> (no body) or <c>PATCH</c> of <c>/acr/v1/{repository}{path}</c>: changeable attributes of the repository, a tag or a manifest.</summary>
+    public async Task<Answer> AttributesAsync(string repository, string path, object? change = null)
+    {
+        var token = await TokenAsync($"repository:{repository}:metadata_read,metadata_write");
+        using var request = new HttpRequestMessage(change is null ? HttpMethod.Get : HttpMethod.Patch, $"acr/v1/{repository}{path}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Content = change is null ? null : JsonContent.Create(change);
+        return await ReadAsync(await _http.SendAsync(request));
+    }
+
     /// <summary>The digests of the manifests referring to <paramref name="subject"/> (<c>/v2/…/referrers/{digest}</c>), sorted.</summary>
     public async Task<IReadOnlyList<string>> ReferrersAsync(string repository, string subject)
     {

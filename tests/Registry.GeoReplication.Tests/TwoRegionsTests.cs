@@ -210,6 +210,46 @@ public sealed class TwoRegionsTests(AzuriteRegionsFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_lock_set_in_one_region_holds_in_the_other_and_an_unlock_there_comes_back()
+    {
+        var repository = GeoFixture.NewRepository("locks");
+        var image = TestImage.Create();
+        await image.PushAsync(fixture.ClientA, repository, "v1");
+        await Eventually.WaitAsync(
+            async () => (await fixture.ClientB.GetManifestAsync(repository, "v1")).DockerContentDigest == image.Digest,
+            () => $"{repository}:v1 never reached {GeoFixture.Replica}{Environment.NewLine}{fixture.Describe()}");
+
+        // The tag is write-locked in the home region: the replica region learns it, and refuses to move the tag.
+        var locked = await fixture.ClientA.AttributesAsync(repository, "/_tags/v1", new { writeEnabled = false });
+        Assert.True(locked.Status == HttpStatusCode.OK, locked.Describe("locking v1 in the home region"));
+        await Eventually.WaitAsync(
+            async () => await WriteEnabledAsync(fixture.ClientB, repository, "/_tags/v1") == false,
+            () => $"the lock on {repository}:v1 never reached {GeoFixture.Replica}{Environment.NewLine}{fixture.Describe()}");
+        var other = TestImage.Create();
+        await other.PushBlobsAsync(fixture.ClientB, repository);
+        var refused = await fixture.ClientB.PutManifestAsync(repository, "v1", other.Manifest, TestImage.MediaType);
+        Assert.True(refused.Status == HttpStatusCode.Forbidden && refused.Text.Contains("DENIED", StringComparison.Ordinal), refused.Describe("pushing over the locked v1 in the replica region"));
+
+        // Unlocked in the replica region: the newer change wins in the home region too, and the tag may move again.
+        await Task.Delay(TimeSpan.FromMilliseconds(20));
+        var unlocked = await fixture.ClientB.AttributesAsync(repository, "/_tags/v1", new { writeEnabled = true });
+        Assert.True(unlocked.Status == HttpStatusCode.OK, unlocked.Describe("unlocking v1 in the replica region"));
+        await Eventually.WaitAsync(
+            async () => await WriteEnabledAsync(fixture.ClientA, repository, "/_tags/v1") == true,
+            () => $"the unlock of {repository}:v1 never reached {GeoFixture.Home}{Environment.NewLine}{fixture.Describe()}");
+        await other.PushBlobsAsync(fixture.ClientA, repository);
+        await Eventually.WaitAsync(
+            async () => (await fixture.ClientA.PutManifestAsync(repository, "v1", other.Manifest, TestImage.MediaType)).Status == HttpStatusCode.Created,
+            () => $"{repository}:v1 stays locked in {GeoFixture.Home}{Environment.NewLine}{fixture.Describe()}");
+    }
+
+    private static async Task<bool?> WriteEnabledAsync(RegionClient region, string repository, string path)
+    {
+        var answer = await region.AttributesAsync(repository, path);
+        return answer.Status == HttpStatusCode.OK ? answer.Json.GetProperty("tag").GetProperty("changeableAttributes").GetProperty("writeEnabled").GetBoolean() : null;
+    }
+
+    [Fact]
     public async Task With_soft_delete_a_delete_is_restorable_in_both_regions_and_a_restore_in_one_brings_the_image_back_in_the_other()
     {
         var policy = new { properties = new { policies = new { softDeletePolicy = new { retentionDays = 7, status = "enabled" } } } };

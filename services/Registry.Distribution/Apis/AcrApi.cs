@@ -57,15 +57,15 @@ public static class AcrApi
             return (route.Kind, method) switch
             {
                 (AcrRouteKind.Repository, "GET") => await GetRepository(context, repository, views),
-                (AcrRouteKind.Repository, "PATCH") => await PatchRepository(context, repository, views, metadata),
+                (AcrRouteKind.Repository, "PATCH") => await PatchRepository(context, repository, views, metadata, services.GetRequiredService<AttributeChanges>()),
                 (AcrRouteKind.Repository, "DELETE") => await DeleteRepository(context, repository, manifests),
                 (AcrRouteKind.Tags, "GET") => await ListTags(context, repository, views, manifests, metadata),
                 (AcrRouteKind.Tag, "GET") => await GetTag(context, repository, route.Argument, views, metadata),
-                (AcrRouteKind.Tag, "PATCH") => await PatchTag(context, repository, route.Argument, views, metadata),
+                (AcrRouteKind.Tag, "PATCH") => await PatchTag(context, repository, route.Argument, views, metadata, services.GetRequiredService<AttributeChanges>()),
                 (AcrRouteKind.Tag, "DELETE") => await DeleteTag(repository, route.Argument, manifests, context.RequestAborted),
                 (AcrRouteKind.Manifests, "GET") => await ListManifests(context, repository, views, metadata),
                 (AcrRouteKind.Manifest, "GET") => await GetManifest(context, repository, route.Argument, views, metadata),
-                (AcrRouteKind.Manifest, "PATCH") => await PatchManifest(context, repository, route.Argument, views, metadata),
+                (AcrRouteKind.Manifest, "PATCH") => await PatchManifest(context, repository, route.Argument, views, metadata, services.GetRequiredService<AttributeChanges>()),
                 (AcrRouteKind.Manifest, "DELETE") => await DeleteManifest(repository, route.Argument, manifests, context.RequestAborted),
                 _ => MethodNotAllowed(method),
             };
@@ -90,9 +90,10 @@ public static class AcrApi
         TypedResults.Json(await views.RepositoryAsync(repository, context.RequestAborted), MetadataJson.Default.AcrRepository);
 
     /// <summary><c>PATCH /acr/v1/{repository}</c> with any of the four attributes and <c>immutableTags</c>.</summary>
-    internal static async Task<IResult> PatchRepository(HttpContext context, RepositoryPath repository, AcrViews views, IRepositoryMetadata metadata)
+    internal static async Task<IResult> PatchRepository(HttpContext context, RepositoryPath repository, AcrViews views, IRepositoryMetadata metadata, AttributeChanges changes)
     {
         await metadata.UpdateRepositoryAsync(repository, await ReadChangeAsync(context), context.RequestAborted);
+        await changes.AnnounceAsync(context, repository, tag: null, manifest: null);
         return await GetRepository(context, repository, views);
     }
 
@@ -137,11 +138,12 @@ public static class AcrApi
     }
 
     /// <summary><c>PATCH /acr/v1/{repository}/_tags/{tag}</c> with any of the four attributes.</summary>
-    internal static async Task<IResult> PatchTag(HttpContext context, RepositoryPath repository, string tag, AcrViews views, IRepositoryMetadata metadata)
+    internal static async Task<IResult> PatchTag(HttpContext context, RepositoryPath repository, string tag, AcrViews views, IRepositoryMetadata metadata, AttributeChanges changes)
     {
         var change = await ReadChangeAsync(context);
         _ = await RepositoryContent.TagAsync(views.Storage(repository), repository, ValidTag(tag), context.RequestAborted) ?? throw TagUnknown(repository, tag);
         await metadata.UpdateTagAsync(repository, tag, change, context.RequestAborted);
+        await changes.AnnounceAsync(context, repository, tag, manifest: null);
         return await GetTag(context, repository, tag, views, metadata);
     }
 
@@ -189,12 +191,13 @@ public static class AcrApi
     }
 
     /// <summary><c>PATCH /acr/v1/{repository}/_manifests/{digest}</c> with any of the four attributes.</summary>
-    internal static async Task<IResult> PatchManifest(HttpContext context, RepositoryPath repository, string digestText, AcrViews views, IRepositoryMetadata metadata)
+    internal static async Task<IResult> PatchManifest(HttpContext context, RepositoryPath repository, string digestText, AcrViews views, IRepositoryMetadata metadata, AttributeChanges changes)
     {
         var change = await ReadChangeAsync(context);
         var digest = ValidDigest(digestText);
         _ = await RepositoryContent.ManifestAsync(views.Storage(repository), repository, digest, context.RequestAborted) ?? throw ManifestUnknown(repository, digestText);
         await metadata.UpdateManifestAsync(repository, digest, change, context.RequestAborted);
+        await changes.AnnounceAsync(context, repository, tag: null, digest);
         return await GetManifest(context, repository, digestText, views, metadata);
     }
 

@@ -72,6 +72,10 @@ public sealed record MetadataDocument
     [JsonPropertyName("createdTime")]
     public DateTimeOffset? CreatedTime { get; init; }
 
+    /// <summary>When the attributes were last changed; between regions the latest change wins.</summary>
+    [JsonPropertyName("lastUpdateTime")]
+    public DateTimeOffset? LastUpdateTime { get; init; }
+
     [JsonPropertyName("immutableTags")]
     public bool ImmutableTags { get; init; }
 

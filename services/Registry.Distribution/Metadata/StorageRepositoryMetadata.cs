@@ -258,7 +258,7 @@ internal sealed class StorageRepositoryMetadata(
         for (var attempt = 1; ; attempt++)
         {
             var stored = await driver.ReadAsync(path, cancellationToken);
-            var updated = change(stored is null ? MetadataDocument.Default : Deserialize(stored.Content.Span));
+            var updated = change(stored is null ? MetadataDocument.Default : Deserialize(stored.Content.Span)) with { LastUpdateTime = time.GetUtcNow() };
             try
             {
                 await driver.WriteAsync(path, Serialize(updated), StorageCondition.Replacing(stored?.ETag), cancellationToken);

@@ -5,12 +5,12 @@ using Registry.Contracts;
 namespace Registry.Replication.Geo;
 
 /// <summary>
-/// Replicates every push, tag delete, manifest delete and repository delete of a replicated registry to its other
-/// regions. Any instance can take any change (each reaches every region's storage); redeliveries are harmless (what a
+/// Replicates every push, tag delete, manifest delete, repository delete and attributes (lock) change of a replicated
+/// registry to its other regions. Any instance can take any change (each reaches every region's storage); redeliveries are harmless (what a
 /// region holds already is not copied again, tags converge by rule).
 /// </summary>
 internal sealed class ReplicationConsumer(ReplicaStore replicas, Replicator replicator) :
-    IConsumer<ManifestPushed>, IConsumer<TagDeleted>, IConsumer<ManifestDeleted>, IConsumer<RepositoryDeleted>
+    IConsumer<ManifestPushed>, IConsumer<TagDeleted>, IConsumer<ManifestDeleted>, IConsumer<RepositoryDeleted>, IConsumer<RepositoryAttributesChanged>
 {
     public async Task Consume(ConsumeContext<ManifestPushed> context)
     {
@@ -41,6 +41,14 @@ internal sealed class ReplicationConsumer(ReplicaStore replicas, Replicator repl
         if (await TargetsAsync(context.Message, context.CancellationToken) is { Count: > 0 } targets)
         {
             await replicator.ReplicateRepositoryDeleteAsync(context.Message, targets, context.CancellationToken);
+        }
+    }
+
+    public async Task Consume(ConsumeContext<RepositoryAttributesChanged> context)
+    {
+        if (await TargetsAsync(context.Message, context.CancellationToken) is { Count: > 0 } targets)
+        {
+            await replicator.ReplicateAttributesAsync(context.Message, targets, context.CancellationToken);
         }
     }
 

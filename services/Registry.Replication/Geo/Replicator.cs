@@ -101,6 +101,20 @@ internal sealed partial class Replicator(
             await Stores(target).Manifests.DeleteRepositoryAsync(repository, cancellationToken));
     }
 
+    /// <summary>A lock set in one region holds in every region: the changed documents are copied where they are older.</summary>
+    public Task ReplicateAttributesAsync(RepositoryAttributesChanged changed, IReadOnlyList<string> targets, CancellationToken cancellationToken)
+    {
+        var source = regions.For(changed.Region).ForRegistry(changed.Registry);
+        return ForEachAsync(targets, changed.Registry, changed.OccurredAt, async target =>
+        {
+            var storage = regions.For(target).ForRegistry(changed.Registry);
+            foreach (var path in AttributesReplication.DocumentsOf(changed.Repository, changed.Tag, changed.Digest))
+            {
+                await AttributesReplication.CopyIfNewerAsync(source, storage, path, cancellationToken);
+            }
+        });
+    }
+
     /// <summary>
     /// Makes <paramref name="target"/> hold the manifest (with every blob and child it needs) byte for byte; what it
     /// holds already is not copied again.
