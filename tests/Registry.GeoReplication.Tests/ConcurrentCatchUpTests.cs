@@ -9,25 +9,31 @@ namespace Registry.GeoReplication.Tests;
 /// (<c>replication/copies/…</c>) is in the shared storage of the region, so one finds the other's upload half done and
 /// takes it over; both must end well (the blob linked when the other completed it, else copied again) and say so.
 /// </summary>
-public sealed class ConcurrentCatchUpTests(FileSystemRegionsFixture fixture) : IClassFixture<FileSystemRegionsFixture>
+public sealed class ConcurrentCatchUpTests(OneAtATimeRegionsFixture fixture) : IClassFixture<OneAtATimeRegionsFixture>
 {
-    /// <summary>Above replication's whole-copy size (1 MiB): every layer goes through a resumable upload both processes can find.</summary>
-    private const int LayerBytes = 3 * 1024 * 1024;
+    /// <summary>
+    /// Far above replication's whole-copy size (1 MiB): every layer goes through a resumable upload both processes can
+    /// find, and each copy lasts long enough (an append and its fsync) for the other process to arrive in the middle.
+    /// </summary>
+    private const int LayerBytes = 16 * 1024 * 1024;
+
+    private static readonly string[] Tags = ["1", "2", "3", "4", "5", "6"];
 
     [Fact]
     public async Task Two_processes_reconciling_a_new_region_at_once_both_succeed_and_the_region_holds_every_image()
     {
-        var repositories = Enumerable.Range(0, 4).Select(_ => GeoFixture.NewRepository("race")).Order(StringComparer.Ordinal).ToList();
+        var repositories = Enumerable.Range(0, 2).Select(_ => GeoFixture.NewRepository("race")).Order(StringComparer.Ordinal).ToList();
         foreach (var repository in repositories)
         {
-            foreach (var tag in new[] { "1", "2", "3", "4" })
+            foreach (var tag in Tags)
             {
                 await TestImage.Create(LayerBytes).PushAsync(fixture.ClientA, repository, tag);
             }
         }
 
-        // Creating the replica starts the home region's catch-up; both processes reconcile on top of it at once. The
-        // replica region never looked at this registry's replicas before, so it reads the new record at once.
+        // Creating the replica starts the home region's catch-up; the replica region reconciles on top of it at once (it
+        // never looked at this registry's replicas before, so it reads the new record). Both go tag by tag in the same
+        // order, the replica region a little behind: it meets the copies in progress.
         var created = await fixture.ClientA.ManageAsync(HttpMethod.Put, $"/replications/{GeoFixture.Replica}", new { location = GeoFixture.Replica });
         Assert.True(created.Status == HttpStatusCode.Created, created.Describe("PUT replication") + Environment.NewLine + fixture.Describe());
         var answers = await Task.WhenAll(
@@ -53,7 +59,7 @@ public sealed class ConcurrentCatchUpTests(FileSystemRegionsFixture fixture) : I
         Assert.Equal(await GeoFixture.SnapshotAsync(fixture.ClientA), await GeoFixture.SnapshotAsync(fixture.ClientB));
         foreach (var repository in repositories)
         {
-            Assert.Equal(["1", "2", "3", "4"], await fixture.ClientB.TagsAsync(repository));
+            Assert.Equal(Tags, await fixture.ClientB.TagsAsync(repository));
         }
     }
 }
