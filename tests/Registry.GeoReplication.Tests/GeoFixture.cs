@@ -52,6 +52,9 @@ public abstract class GeoFixture : IAsyncLifetime
 
     protected virtual bool CreateReplication => true;
 
+    /// <summary>More <c>--key=value</c> settings for both regions' processes.</summary>
+    protected virtual IReadOnlyList<string> Settings => [];
+
     /// <summary>A repository name no other test uses: <c>{prefix}-{random}/app</c>.</summary>
     public static string NewRepository(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}/app";
 
@@ -269,6 +272,7 @@ public abstract class GeoFixture : IAsyncLifetime
         [
             // A region whose replication failed (its storage was down) is compared again soon.
             "--Replication:RetryInterval=00:00:02",
+            .. Settings,
         ];
         if (own is not null && others is not null)
         {
@@ -292,9 +296,18 @@ public abstract class GeoFixture : IAsyncLifetime
 public sealed class AzuriteRegionsFixture : GeoFixture;
 
 /// <summary>Two regions on the filesystem, not replicated: the replications API tests create and delete replicas themselves.</summary>
-public sealed class FileSystemRegionsFixture : GeoFixture
+public class FileSystemRegionsFixture : GeoFixture
 {
     protected override bool UseAzurite => false;
 
     protected override bool CreateReplication => false;
+}
+
+/// <summary>
+/// <see cref="FileSystemRegionsFixture"/> whose processes reconcile one repository and one tag at a time: a catch-up
+/// lasts long enough for the other process to meet it in the middle.
+/// </summary>
+public sealed class OneAtATimeRegionsFixture : FileSystemRegionsFixture
+{
+    protected override IReadOnlyList<string> Settings => ["--Replication:ParallelRepositories=1", "--Replication:ParallelTags=1"];
 }

@@ -6,8 +6,9 @@ using Registry.Storage;
 
 namespace Registry.Replication.Geo;
 
-/// <summary>What one reconciliation of a registry found and did.</summary>
-internal sealed record ReconcileResult(string Registry, int Repositories, int Tags, int TagsRepaired, int ManifestsCopied, IReadOnlyList<string> UnavailableRegions);
+/// <summary>What one reconciliation of a registry found and did; a failed repository is compared again on the next pass.</summary>
+internal sealed record ReconcileResult(
+    string Registry, int Repositories, int Tags, int TagsRepaired, int ManifestsCopied, IReadOnlyList<string> UnavailableRegions, IReadOnlyList<string> FailedRepositories);
 
 /// <summary>
 /// Convergence that does not depend on every event arriving: every <c>Replication:ReconcileInterval</c> (and every
@@ -83,7 +84,7 @@ internal sealed partial class Reconciler(
         }
 
         var (tags, repaired, copied) = (0, 0, 0);
-        var failed = false;
+        var failed = new List<string>();
         if (available.Count > 1)
         {
             await Parallel.ForEachAsync(repositories, new ParallelOptions { MaxDegreeOfParallelism = options.Value.ParallelRepositories, CancellationToken = cancellationToken }, async (name, token) =>
@@ -97,13 +98,17 @@ internal sealed partial class Reconciler(
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    failed = true;
+                    lock (failed)
+                    {
+                        failed.Add(name);
+                    }
+
                     LogRepositoryFailed(logger, ex, registry, name);
                 }
             });
         }
 
-        if (!failed)
+        if (failed.Count == 0)
         {
             foreach (var region in available)
             {
@@ -111,41 +116,48 @@ internal sealed partial class Reconciler(
             }
         }
 
-        var result = new ReconcileResult(registry, repositories.Count, tags, repaired, copied, unavailable);
-        LogReconciled(logger, registry, result.Repositories, result.Tags, result.TagsRepaired, result.ManifestsCopied, unavailable);
+        failed.Sort(StringComparer.Ordinal);
+        var result = new ReconcileResult(registry, repositories.Count, tags, repaired, copied, unavailable, failed);
+        LogReconciled(logger, registry, result.Repositories, result.Tags, result.TagsRepaired, result.ManifestsCopied, unavailable, failed.Count);
         return result;
     }
 
+    /// <remarks>
+    /// A repository's tags are compared <c>Replication:ParallelTags</c> at a time: each copy is a chain of small durable
+    /// writes whose latency, not bandwidth, bounds one tag, so a repository with many tags would otherwise go at one
+    /// tag's pace. Tags sharing blobs or a manifest meet in the replicator's locks and idempotent writes.
+    /// </remarks>
     private async Task<(int Tags, int Repaired, int Copied)> ReconcileRepositoryAsync(RepositoryPath repository, IReadOnlyList<string> available, CancellationToken cancellationToken)
     {
         var (tags, repaired, copied) = (0, 0, 0);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Value.ParallelTags, CancellationToken = cancellationToken };
         foreach (var source in available)
         {
             var stores = replicator.Stores(source);
             var driver = regions.For(source).ForRegistry(repository.Registry);
-            foreach (var tag in await ListTagsAsync(stores, repository, cancellationToken))
+            await Parallel.ForEachAsync(await ListTagsAsync(stores, repository, cancellationToken), parallel, async (tag, token) =>
             {
-                tags++;
-                var (digest, _) = await Replicator.ReadTagAsync(driver, repository, tag, cancellationToken);
-                if (digest is null || await stores.Manifests.ResolveAsync(repository, Reference.Parse(digest), cancellationToken) is not { } descriptor)
+                Interlocked.Increment(ref tags);
+                var (digest, _) = await Replicator.ReadTagAsync(driver, repository, tag, token);
+                if (digest is null || await stores.Manifests.ResolveAsync(repository, Reference.Parse(digest), token) is not { } descriptor)
                 {
-                    continue;
+                    return;
                 }
 
-                var change = await ChangeOfAsync(driver, repository, tag, digest, source, cancellationToken);
+                var change = await ChangeOfAsync(driver, repository, tag, digest, source, token);
                 foreach (var target in available.Where(r => r != source))
                 {
-                    var before = await Replicator.ReadTagAsync(regions.For(target).ForRegistry(repository.Registry), repository, tag, cancellationToken);
+                    var before = await Replicator.ReadTagAsync(regions.For(target).ForRegistry(repository.Registry), repository, tag, token);
                     if (before.Digest != digest)
                     {
-                        await replicator.CopyManifestAsync(repository, source, target, descriptor, depth: 0, cancellationToken);
-                        await replicator.ApplyTagAsync(repository, tag, change, target, cancellationToken);
-                        repaired++;
+                        await replicator.CopyManifestAsync(repository, source, target, descriptor, depth: 0, token);
+                        await replicator.ApplyTagAsync(repository, tag, change, target, token);
+                        Interlocked.Increment(ref repaired);
                     }
 
-                    copied += await CopyReferrersAsync(repository, source, target, descriptor, depth: 0, cancellationToken);
+                    Interlocked.Add(ref copied, await CopyReferrersAsync(repository, source, target, descriptor, depth: 0, token));
                 }
-            }
+            });
 
             // Tag deletes a region missed: the delete is newer than what that region holds, so the tag goes there too.
             await foreach (var marker in DeletedTagsAsync(driver, repository, cancellationToken))
@@ -253,8 +265,8 @@ internal sealed partial class Reconciler(
         return tags;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Reconciled {Registry}: {Repositories} repositories, {Tags} tags compared, {Repaired} tags repaired, {Copied} referrers copied; unavailable regions: {Unavailable}")]
-    private static partial void LogReconciled(ILogger logger, string registry, int repositories, int tags, int repaired, int copied, IReadOnlyList<string> unavailable);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reconciled {Registry}: {Repositories} repositories, {Tags} tags compared, {Repaired} tags repaired, {Copied} referrers copied; unavailable regions: {Unavailable}; {Failed} repositories failed")]
+    private static partial void LogReconciled(ILogger logger, string registry, int repositories, int tags, int repaired, int copied, IReadOnlyList<string> unavailable, int failed);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciling {Registry}/{Repository} failed")]
     private static partial void LogRepositoryFailed(ILogger logger, Exception exception, string registry, string repository);

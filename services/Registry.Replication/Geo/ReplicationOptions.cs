@@ -19,6 +19,10 @@ public sealed class ReplicationOptions
     [Range(1, 64)]
     public int ParallelRepositories { get; set; } = 4;
 
+    /// <summary>Tags of one repository compared (and copied) at the same time during reconciliation, per repository.</summary>
+    [Range(1, 64)]
+    public int ParallelTags { get; set; } = 4;
+
     /// <summary>Events replicated at the same time by one instance.</summary>
     [Range(1, 256)]
     public int ParallelEvents { get; set; } = 16;

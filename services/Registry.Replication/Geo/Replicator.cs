@@ -27,6 +27,12 @@ internal sealed partial class Replicator(
     /// <summary>A blob is copied in chunks of this size, each one durable before the next: what an interrupted copy keeps.</summary>
     internal const long ChunkBytes = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// Blobs up to this size (configs, small layers: most blobs of a catch-up) are copied in one write, not through a
+    /// resumable upload: starting such a copy again costs less than the upload's bookkeeping.
+    /// </summary>
+    internal const long WholeCopyMaxBytes = 1024 * 1024;
+
     private static readonly SourceInfo ThisInstance = new() { Address = Environment.MachineName, InstanceId = Guid.NewGuid().ToString("N") };
 
     private readonly ConcurrentDictionary<string, ContentStores> _stores = new(StringComparer.Ordinal);
@@ -124,9 +130,9 @@ internal sealed partial class Replicator(
         var to = Stores(target);
         var manifestDigest = Digest.Parse(descriptor.Digest);
         var storage = regions.For(target).ForRegistry(repository.Registry);
-        if (await to.Manifests.ResolveAsync(repository, Reference.Parse(descriptor.Digest), cancellationToken) is not null
-            && await storage.GetInfoAsync(StoragePaths.ManifestRevision(repository.Name, manifestDigest), cancellationToken) is not null
-            && await HasBlobDataAsync(storage, manifestDigest, cancellationToken))
+        // Asked of storage, not the cache, which may remember content a deleted replica no longer holds.
+        if (await storage.GetInfoAsync(StoragePaths.ManifestRevision(repository.Name, manifestDigest), cancellationToken) is not null
+            && await storage.GetInfoAsync(StoragePaths.BlobData(manifestDigest), cancellationToken) is not null)
         {
             return;
         }
@@ -153,21 +159,20 @@ internal sealed partial class Replicator(
 
     /// <summary>
     /// Links the blob into the repository when the region has it under another one (cross-repository dedupe), else
-    /// streams it from the source in chunks; a copy found half done (an instance stopped mid-way) goes on from where it stopped.
+    /// copies it from the source: a small blob in one durable write, a large one in chunks through an upload, so a copy
+    /// found half done (an instance stopped mid-way) goes on from where it stopped.
     /// </summary>
     public async Task CopyBlobAsync(RepositoryPath repository, string sourceRegion, string target, Digest digest, CancellationToken cancellationToken)
     {
         var to = Stores(target);
         var driver = regions.For(target).ForRegistry(repository.Registry);
-        if (await to.Blobs.StatAsync(repository, digest, cancellationToken) is not null && await HasBlobDataAsync(driver, digest, cancellationToken))
+        if (await LinkStoredBlobAsync(to, driver, repository, digest, cancellationToken))
         {
             return;
         }
 
         using var exclusive = await _blobs.AcquireAsync($"{target}/{repository.Registry}/{digest}", cancellationToken);
-        if (await HasBlobDataAsync(driver, digest, cancellationToken)
-            && (await to.Blobs.StatAsync(repository, digest, cancellationToken) is not null
-                || await to.Blobs.MountAsync(repository, digest, null, cancellationToken) is not null))
+        if (await LinkStoredBlobAsync(to, driver, repository, digest, cancellationToken))
         {
             return;
         }
@@ -175,32 +180,115 @@ internal sealed partial class Replicator(
         var from = Stores(sourceRegion);
         var blob = await from.Blobs.StatAsync(repository, digest, cancellationToken)
             ?? throw new InvalidOperationException($"blob {digest} of {repository.Registry}/{repository.Name} is not in {sourceRegion}");
-        var copyPath = StoragePaths.ReplicationCopy(digest);
-        var upload = await ResumableUploadAsync(driver, copyPath, repository, to.Uploads, cancellationToken);
-        var offset = upload.Size;
-        if (offset > 0)
+        if (blob.Size <= WholeCopyMaxBytes)
         {
-            LogResumed(logger, repository.Registry, digest, target, offset, blob.Size);
+            await CopyWholeBlobAsync(repository, from, to, driver, blob, cancellationToken);
         }
-
-        while (offset < blob.Size)
+        else
         {
-            var length = Math.Min(ChunkBytes, blob.Size - offset);
-            await using var chunk = await from.Blobs.OpenReadAsync(repository, blob, offset, length, cancellationToken);
-            var status = await to.Uploads.AppendAsync(repository, upload.Id, chunk, offset, cancellationToken);
-            offset = status.Size;
+            await CopyBlobInChunksAsync(repository, from, to, driver, blob, target, cancellationToken);
         }
-
-        await to.Uploads.CompleteAsync(repository, upload.Id, digest, cancellationToken);
-        await driver.DeleteAsync(copyPath, cancellationToken);
     }
 
     /// <summary>
-    /// Whether the region's storage holds the blob's bytes, asked of storage itself: the region's cache may remember a
-    /// blob that is gone (a replica deleted and created again removes the content, not what was cached of it).
+    /// When the region's storage holds the blob's bytes, makes sure the repository links them and answers true. Asked of
+    /// storage itself, not the cache: the region's cache may remember a blob that is gone (a replica deleted and created
+    /// again removes the content, not what was cached of it).
     /// </summary>
-    private static async Task<bool> HasBlobDataAsync(IStorageDriver driver, Digest digest, CancellationToken cancellationToken) =>
-        await driver.GetInfoAsync(StoragePaths.BlobData(digest), cancellationToken) is not null;
+    private static async Task<bool> LinkStoredBlobAsync(ContentStores to, IStorageDriver driver, RepositoryPath repository, Digest digest, CancellationToken cancellationToken)
+    {
+        if (await driver.GetInfoAsync(StoragePaths.BlobData(digest), cancellationToken) is not { } data)
+        {
+            return false;
+        }
+
+        if (await driver.GetInfoAsync(StoragePaths.LayerLink(repository.Name, digest), cancellationToken) is null)
+        {
+            await to.Blobs.LinkAsync(repository, new BlobDescriptor(digest, data.Size), cancellationToken);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// A small blob read whole, checked against its digest and written in one atomic, fsynced write, then linked: two
+    /// durable writes instead of an upload's five. A copy cut off leaves nothing behind and starts again from zero.
+    /// </summary>
+    private static async Task CopyWholeBlobAsync(RepositoryPath repository, ContentStores from, ContentStores to, IStorageDriver driver, BlobDescriptor blob, CancellationToken cancellationToken)
+    {
+        var content = new byte[blob.Size];
+        await using (var source = await from.Blobs.OpenReadAsync(repository, blob, 0, blob.Size, cancellationToken))
+        {
+            await source.ReadExactlyAsync(content, cancellationToken);
+        }
+
+        var actual = Digest.Compute(blob.Digest.Algorithm, content);
+        if (actual != blob.Digest)
+        {
+            throw new InvalidOperationException($"blob {blob.Digest} of {repository.Registry}/{repository.Name} reads as {actual} in the source region");
+        }
+
+        await driver.WriteAsync(StoragePaths.BlobData(blob.Digest), content, StorageCondition.None, cancellationToken);
+        await to.Blobs.LinkAsync(repository, blob, cancellationToken);
+    }
+
+    /// <summary>
+    /// A large blob streamed in <see cref="ChunkBytes"/> chunks through an upload recorded in the region
+    /// (<see cref="StoragePaths.ReplicationCopy"/>), resumed when one is recorded. That record is shared by every process
+    /// copying into the region while the copy lock is per process, so another process may take the same upload over and
+    /// complete (or give up) it under this one: then the blob is linked when its bytes landed, else copied once more
+    /// through an upload of its own.
+    /// </summary>
+    private async Task CopyBlobInChunksAsync(
+        RepositoryPath repository, ContentStores from, ContentStores to, IStorageDriver driver, BlobDescriptor blob, string target, CancellationToken cancellationToken)
+    {
+        var copyPath = StoragePaths.ReplicationCopy(blob.Digest);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var upload = attempt == 1
+                    ? await ResumableUploadAsync(driver, copyPath, repository, to.Uploads, cancellationToken)
+                    : await StartRecordedUploadAsync(driver, copyPath, repository, to.Uploads, cancellationToken);
+                var offset = upload.Size;
+                if (offset > 0)
+                {
+                    LogResumed(logger, repository.Registry, blob.Digest, target, offset, blob.Size);
+                }
+
+                while (offset < blob.Size)
+                {
+                    var length = Math.Min(ChunkBytes, blob.Size - offset);
+                    await using var chunk = await from.Blobs.OpenReadAsync(repository, blob, offset, length, cancellationToken);
+                    offset = (await to.Uploads.AppendAsync(repository, upload.Id, chunk, offset, cancellationToken)).Size;
+                }
+
+                await to.Uploads.CompleteAsync(repository, upload.Id, blob.Digest, cancellationToken);
+                await driver.DeleteAsync(copyPath, cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (IsUploadTakenOver(ex))
+            {
+                if (await LinkStoredBlobAsync(to, driver, repository, blob.Digest, cancellationToken))
+                {
+                    LogCopiedByAnother(logger, repository.Registry, blob.Digest, target);
+                    return;
+                }
+
+                if (attempt >= 2)
+                {
+                    throw;
+                }
+
+                LogCopyRestarted(logger, ex, repository.Registry, blob.Digest, target);
+            }
+        }
+    }
+
+    /// <summary>What an upload answers when another process completed, cancelled or appended to it meanwhile.</summary>
+    private static bool IsUploadTakenOver(Exception exception) =>
+        exception is StorageNotFoundException or StoragePreconditionFailedException
+        || (exception is OciException oci && (oci.Error == OciErrorCode.BlobUploadUnknown || oci.Error == OciErrorCode.DigestInvalid || oci.Error == OciErrorCode.RangeInvalid));
 
     private static async Task<UploadStatus> ResumableUploadAsync(IStorageDriver driver, string copyPath, RepositoryPath repository, IUploadStore uploads, CancellationToken cancellationToken)
     {
@@ -212,6 +300,11 @@ internal sealed partial class Replicator(
             return resumed;
         }
 
+        return await StartRecordedUploadAsync(driver, copyPath, repository, uploads, cancellationToken);
+    }
+
+    private static async Task<UploadStatus> StartRecordedUploadAsync(IStorageDriver driver, string copyPath, RepositoryPath repository, IUploadStore uploads, CancellationToken cancellationToken)
+    {
         var upload = await uploads.StartAsync(repository, cancellationToken);
         await driver.WriteAsync(
             copyPath,
@@ -416,6 +509,12 @@ internal sealed partial class Replicator(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming the copy of {Digest} of {Registry} into {Region} at byte {Offset} of {Size}")]
     private static partial void LogResumed(ILogger logger, string registry, Digest digest, string region, long offset, long size);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Another process completed the copy of {Digest} of {Registry} into {Region}; linked it")]
+    private static partial void LogCopiedByAnother(ILogger logger, string registry, Digest digest, string region);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Another process took over the copy of {Digest} of {Registry} into {Region} and left no blob; copying it again")]
+    private static partial void LogCopyRestarted(ILogger logger, Exception exception, string registry, Digest digest, string region);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replicating a change of {Registry} to {Region} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string registry, string region);
