@@ -213,11 +213,7 @@ public sealed class TwoRegionsTests(AzuriteRegionsFixture fixture) : IClassFixtu
     public async Task A_lock_set_in_one_region_holds_in_the_other_and_an_unlock_there_comes_back()
     {
         var repository = GeoFixture.NewRepository("locks");
-        var image = TestImage.Create();
-        await image.PushAsync(fixture.ClientA, repository, "v1");
-        await Eventually.WaitAsync(
-            async () => (await fixture.ClientB.GetManifestAsync(repository, "v1")).DockerContentDigest == image.Digest,
-            () => $"{repository}:v1 never reached {GeoFixture.Replica}{Environment.NewLine}{fixture.Describe()}");
+        await PushToHomeAndWaitForReplicaAsync(repository, "v1");
 
         // The tag is write-locked in the home region: the replica region learns it, and refuses to move the tag.
         var locked = await fixture.ClientA.AttributesAsync(repository, "/_tags/v1", new { writeEnabled = false });
@@ -243,6 +239,37 @@ public sealed class TwoRegionsTests(AzuriteRegionsFixture fixture) : IClassFixtu
             () => $"{repository}:v1 stays locked in {GeoFixture.Home}{Environment.NewLine}{fixture.Describe()}");
     }
 
+    [Fact]
+    public async Task A_lock_whose_event_was_lost_reaches_the_other_region_by_reconciliation()
+    {
+        var repository = GeoFixture.NewRepository("lostlock");
+        await PushToHomeAndWaitForReplicaAsync(repository, "v1");
+
+        // The tag's attributes as a PATCH in the home region stores them (StoragePaths.TagAttributes), but no event is raised.
+        var document = $"{{\"changeableAttributes\":{{\"deleteEnabled\":false,\"writeEnabled\":false,\"readEnabled\":true,\"listEnabled\":true}},\"lastUpdateTime\":\"{DateTimeOffset.UtcNow:O}\"}}";
+        await fixture.ContainerOf(GeoFixture.Home).GetBlobClient($"repositories/{repository}/_meta/tags/v1.json")
+            .UploadAsync(BinaryData.FromString(document), overwrite: true);
+
+        var reconciled = await fixture.ClientA.ManageAsync(HttpMethod.Post, "/replications/reconcile");
+        Assert.True(reconciled.Status == HttpStatusCode.OK, reconciled.Describe("reconcile in the home region"));
+        await Eventually.WaitAsync(
+            async () => await WriteEnabledAsync(fixture.ClientB, repository, "/_tags/v1") == false,
+            () => $"the lock on {repository}:v1 never reached {GeoFixture.Replica}{Environment.NewLine}{fixture.Describe()}");
+        var refused = await fixture.ClientB.DeleteManifestAsync(repository, "v1");
+        Assert.True(refused.Status == HttpStatusCode.Forbidden, refused.Describe("untagging the locked v1 in the replica region"));
+    }
+
+    /// <summary>Pushes a new image as <paramref name="repository"/>:<paramref name="tag"/> to the home region and waits until the replica region serves it.</summary>
+    private async Task<TestImage> PushToHomeAndWaitForReplicaAsync(string repository, string tag)
+    {
+        var image = TestImage.Create();
+        await image.PushAsync(fixture.ClientA, repository, tag);
+        await Eventually.WaitAsync(
+            async () => (await fixture.ClientB.GetManifestAsync(repository, tag)).DockerContentDigest == image.Digest,
+            () => $"{repository}:{tag} never reached {GeoFixture.Replica}{Environment.NewLine}{fixture.Describe()}");
+        return image;
+    }
+
     private static async Task<bool?> WriteEnabledAsync(RegionClient region, string repository, string path)
     {
         var answer = await region.AttributesAsync(repository, path);
@@ -262,11 +289,7 @@ public sealed class TwoRegionsTests(AzuriteRegionsFixture fixture) : IClassFixtu
         try
         {
             var repository = GeoFixture.NewRepository("softdelete");
-            var image = TestImage.Create();
-            await image.PushAsync(fixture.ClientA, repository, "v1");
-            await Eventually.WaitAsync(
-                async () => (await fixture.ClientB.GetManifestAsync(repository, "v1")).DockerContentDigest == image.Digest,
-                () => $"{repository}:v1 never reached {GeoFixture.Replica}{Environment.NewLine}{fixture.Describe()}");
+            var image = await PushToHomeAndWaitForReplicaAsync(repository, "v1");
 
             var deleted = await fixture.ClientA.DeleteManifestAsync(repository, image.Digest);
             Assert.True(deleted.Status == HttpStatusCode.Accepted, deleted.Describe("DELETE in the home region"));

@@ -108,11 +108,16 @@ internal sealed partial class Reconciler(
             });
         }
 
-        if (failed.Count == 0)
+        foreach (var region in available)
         {
-            foreach (var region in available)
+            if (failed.Count == 0)
             {
                 status.Succeeded(registry, region);
+            }
+            else
+            {
+                // Marked failed, the registry is compared again after Replication:RetryInterval, not the next full pass.
+                status.Failed(registry, region, $"reconciling {failed.Count} repositories failed, first {failed.Min(StringComparer.Ordinal)}");
             }
         }
 
@@ -165,6 +170,15 @@ internal sealed partial class Reconciler(
                 foreach (var target in available.Where(r => r != source))
                 {
                     await replicator.ApplyTagAsync(repository, marker.Tag, marker.Marker with { TagEtag = null }, target, cancellationToken);
+                }
+            }
+
+            // Lock changes an event did not bring elsewhere: the latest change of each document wins.
+            await foreach (var path in AttributesReplication.ChangedDocumentsAsync(driver, repository.Name, cancellationToken))
+            {
+                foreach (var target in available.Where(r => r != source))
+                {
+                    await AttributesReplication.CopyIfNewerAsync(driver, regions.For(target).ForRegistry(repository.Registry), path, cancellationToken);
                 }
             }
         }
