@@ -20,7 +20,7 @@ public static class FrontDoor
         var requestId = request.Headers[RequestIdHeader].ToString();
         if (!IsAcceptableRequestId(requestId))
         {
-            requestId = Guid.NewGuid().ToString("N");
+            requestId = NewRequestId();
             request.Headers[RequestIdHeader] = requestId;
         }
 
@@ -76,6 +76,19 @@ public static class FrontDoor
         options.KnownProxies.Clear();
         return app.UseForwardedHeaders(options);
     }
+
+    private static readonly string RequestIdPrefix = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+    private static long _requestCounter;
+
+    /// <summary>
+    /// 32 hex digits like a GUID's, unique across processes (a random per-process prefix) without reading the system's
+    /// random source per request (that read was 2–3 % of a manifest HEAD's CPU).
+    /// </summary>
+    private static string NewRequestId() => string.Create(32, Interlocked.Increment(ref _requestCounter), static (span, counter) =>
+    {
+        RequestIdPrefix.AsSpan().CopyTo(span);
+        counter.TryFormat(span[16..], out _, "x16", System.Globalization.CultureInfo.InvariantCulture);
+    });
 
     /// <summary>A client's own request id is kept when it is a short token; anything else is replaced, never echoed.</summary>
     private static bool IsAcceptableRequestId(string value) =>

@@ -142,15 +142,22 @@ internal sealed class StorageRepositoryMetadata(
         };
     }
 
+    /// <remarks>On every manifest GET and HEAD: the refusal's text is built only when something is locked.</remarks>
     public async Task<string?> ReadRefusalAsync(RepositoryPath repository, string? tag, Digest manifest, CancellationToken cancellationToken)
     {
-        var refusal = Lock(RepositorySubject(repository), "readEnabled", (await GetRepositoryAttributesAsync(repository, cancellationToken)).ReadEnabled);
-        if (refusal is null && tag is not null)
+        if (!(await GetRepositoryAttributesAsync(repository, cancellationToken)).ReadEnabled)
         {
-            refusal = Lock(TagSubject(repository, tag), "readEnabled", (await GetTagAttributesAsync(repository, tag, cancellationToken)).ReadEnabled);
+            return Lock(RepositorySubject(repository), "readEnabled", enabled: false);
         }
 
-        return refusal ?? Lock(ManifestSubject(repository, manifest), "readEnabled", (await GetManifestAttributesAsync(repository, manifest, cancellationToken)).ReadEnabled);
+        if (tag is not null && !(await GetTagAttributesAsync(repository, tag, cancellationToken)).ReadEnabled)
+        {
+            return Lock(TagSubject(repository, tag), "readEnabled", enabled: false);
+        }
+
+        return (await GetManifestAttributesAsync(repository, manifest, cancellationToken)).ReadEnabled
+            ? null
+            : Lock(ManifestSubject(repository, manifest), "readEnabled", enabled: false);
     }
 
     public Task<MetadataDocument> UpdateRepositoryAsync(RepositoryPath repository, AttributesChange change, CancellationToken cancellationToken) =>
