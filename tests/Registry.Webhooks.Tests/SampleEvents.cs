@@ -174,5 +174,19 @@ internal static class SampleEvents
         Source = Source,
     };
 
-    public static IReadOnlyList<IRegistryEvent> All() => [Pushed(), Deleted(), Untagged(), RepositoryDeleted(), ChartPushed(), ChartDeleted(), Scanned(), Quarantined(), Synced()];
+    public static RepositoryAttributesChanged AttributesChanged() => new()
+    {
+        EventId = Guid.Parse("aaaaaaaa-2222-3333-4444-555555555555"),
+        Registry = Registry,
+        Region = "eastus",
+        Repository = "samples/hello",
+        Tag = "v1",
+        OccurredAt = At,
+        Actor = "admin",
+        Request = Request,
+        Source = Source,
+    };
+
+    public static IReadOnlyList<IRegistryEvent> All() =>
+        [Pushed(), Deleted(), Untagged(), RepositoryDeleted(), ChartPushed(), ChartDeleted(), Scanned(), Quarantined(), Synced(), AttributesChanged()];
 }
