@@ -15,8 +15,6 @@ namespace Registry.Distribution.Events;
 internal sealed class EventingManifestStore(
     IManifestStore inner, IEventOutbox outbox, IHttpContextAccessor requests, IOptions<DistributionOptions> options, TimeProvider time) : IManifestStore
 {
-    private static readonly SourceInfo ThisInstance = new() { Address = Environment.MachineName, InstanceId = Guid.NewGuid().ToString("N") };
-
     public Task<ManifestDescriptor?> ResolveAsync(RepositoryPath repository, Reference reference, CancellationToken cancellationToken) =>
         inner.ResolveAsync(repository, reference, cancellationToken);
 
@@ -55,7 +53,7 @@ internal sealed class EventingManifestStore(
                 OccurredAt = origin.At,
                 Actor = origin.Actor,
                 Request = origin.Request,
-                Source = ThisInstance,
+                Source = EventSources.ThisProcess,
             }, cancellationToken);
 
             if (IsHelmChart(manifest))
@@ -75,7 +73,7 @@ internal sealed class EventingManifestStore(
                     OccurredAt = origin.At,
                     Actor = origin.Actor,
                     Request = origin.Request,
-                    Source = ThisInstance,
+                    Source = EventSources.ThisProcess,
                 }, cancellationToken);
             }
         }
@@ -106,7 +104,7 @@ internal sealed class EventingManifestStore(
                 OccurredAt = origin.At,
                 Actor = origin.Actor,
                 Request = origin.Request,
-                Source = ThisInstance,
+                Source = EventSources.ThisProcess,
             }, cancellationToken);
             return deletion;
         }
@@ -125,7 +123,7 @@ internal sealed class EventingManifestStore(
             OccurredAt = origin.At,
             Actor = origin.Actor,
             Request = origin.Request,
-            Source = ThisInstance,
+            Source = EventSources.ThisProcess,
         }, cancellationToken);
 
         if (deletion.Manifest is { } manifest && IsHelmChart(manifest))
@@ -143,7 +141,7 @@ internal sealed class EventingManifestStore(
                 OccurredAt = origin.At,
                 Actor = origin.Actor,
                 Request = origin.Request,
-                Source = ThisInstance,
+                Source = EventSources.ThisProcess,
             }, cancellationToken);
         }
 
@@ -165,7 +163,7 @@ internal sealed class EventingManifestStore(
                 OccurredAt = origin.At,
                 Actor = origin.Actor,
                 Request = origin.Request,
-                Source = ThisInstance,
+                Source = EventSources.ThisProcess,
             }, cancellationToken);
         }
 

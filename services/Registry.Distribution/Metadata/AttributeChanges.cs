@@ -13,8 +13,6 @@ namespace Registry.Distribution.Metadata;
 /// </summary>
 internal sealed class AttributeChanges(IEventOutbox outbox, IOptions<DistributionOptions> options, TimeProvider time)
 {
-    private static readonly SourceInfo ThisInstance = new() { Address = Environment.MachineName, InstanceId = Guid.NewGuid().ToString("N") };
-
     public Task AnnounceAsync(HttpContext context, RepositoryPath repository, string? tag, Digest? manifest)
     {
         var origin = EventOrigin.Of(context);
@@ -29,7 +27,7 @@ internal sealed class AttributeChanges(IEventOutbox outbox, IOptions<Distributio
             OccurredAt = time.GetUtcNow(),
             Actor = origin.Actor,
             Request = origin.Request,
-            Source = ThisInstance,
+            Source = EventSources.ThisProcess,
         }, context.RequestAborted);
     }
 }

@@ -147,17 +147,17 @@ internal sealed class StorageRepositoryMetadata(
     {
         if (!(await GetRepositoryAttributesAsync(repository, cancellationToken)).ReadEnabled)
         {
-            return Lock(RepositorySubject(repository), "readEnabled", enabled: false);
+            return Locked(RepositorySubject(repository), "readEnabled");
         }
 
         if (tag is not null && !(await GetTagAttributesAsync(repository, tag, cancellationToken)).ReadEnabled)
         {
-            return Lock(TagSubject(repository, tag), "readEnabled", enabled: false);
+            return Locked(TagSubject(repository, tag), "readEnabled");
         }
 
         return (await GetManifestAttributesAsync(repository, manifest, cancellationToken)).ReadEnabled
             ? null
-            : Lock(ManifestSubject(repository, manifest), "readEnabled", enabled: false);
+            : Locked(ManifestSubject(repository, manifest), "readEnabled");
     }
 
     public Task<MetadataDocument> UpdateRepositoryAsync(RepositoryPath repository, AttributesChange change, CancellationToken cancellationToken) =>
@@ -311,7 +311,9 @@ internal sealed class StorageRepositoryMetadata(
     private static string? DeleteLock(string subject, ChangeableAttributes attributes) =>
         Lock(subject, "deleteEnabled", attributes.DeleteEnabled) ?? Lock(subject, "writeEnabled", attributes.WriteEnabled);
 
-    private static string? Lock(string subject, string attribute, bool enabled) => enabled ? null : $"{subject} is locked: {attribute} is false";
+    private static string? Lock(string subject, string attribute, bool enabled) => enabled ? null : Locked(subject, attribute);
+
+    private static string Locked(string subject, string attribute) => $"{subject} is locked: {attribute} is false";
 
     private static string Immutable(RepositoryPath repository, string tag) => $"{TagSubject(repository, tag)} is immutable";
 

@@ -33,8 +33,6 @@ internal sealed partial class Replicator(
     /// </summary>
     internal const long WholeCopyMaxBytes = 1024 * 1024;
 
-    private static readonly SourceInfo ThisInstance = new() { Address = Environment.MachineName, InstanceId = Guid.NewGuid().ToString("N") };
-
     private readonly ConcurrentDictionary<string, ContentStores> _stores = new(StringComparer.Ordinal);
     private readonly KeyedLock _tags = new();
     private readonly KeyedLock _blobs = new();
@@ -75,7 +73,7 @@ internal sealed partial class Replicator(
                 OccurredAt = time.GetUtcNow(),
                 Actor = pushed.Actor,
                 Request = pushed.Request,
-                Source = ThisInstance,
+                Source = EventSources.ThisProcess,
             }, cancellationToken);
         });
 

@@ -36,7 +36,6 @@ internal sealed partial class ImageScanner(
     public const string ReportArtifactType = "application/vnd.registry.scan.report.v1+json";
     public const string ScannerAnnotation = "io.registry.scanner";
 
-    private static readonly SourceInfo ThisInstance = new() { Address = Environment.MachineName, InstanceId = Guid.NewGuid().ToString("N") };
     private static readonly byte[] EmptyConfig = "{}"u8.ToArray();
     private readonly KeyedLock scanning = new();
 
@@ -187,7 +186,7 @@ internal sealed partial class ImageScanner(
             SbomDigest = report.Sbom?.Digest,
             ReportDigest = report.Report?.Digest,
             OccurredAt = scannedAt,
-            Source = ThisInstance,
+            Source = EventSources.ThisProcess,
         }, cancellationToken);
         LogScanned(logger, repository.Registry, repository.Name, descriptor.Digest, image.Packages.Count, findings.Count, scanned, cached, version);
         return report;
