@@ -26,4 +26,15 @@ public sealed class DistributionOptions
     /// <summary>How often pull counts gathered in memory are merged into storage (and once more on shutdown).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan PullStatisticsFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Whether a whole blob of at least <see cref="SendFileMinBytes"/> read from filesystem storage over plain HTTP/1.1
+    /// is handed to the kernel (<c>sendfile</c>) rather than copied through the process; the connection closes after
+    /// such a response (ADR 0014).
+    /// </summary>
+    public bool SendFile { get; set; } = true;
+
+    /// <summary>Smallest blob sent with <c>sendfile</c>: below it, keeping the connection open is worth more than the copy saved.</summary>
+    [Range(typeof(long), "0", "9223372036854775807")]
+    public long SendFileMinBytes { get; set; } = 1024 * 1024;
 }

@@ -212,4 +212,69 @@ public sealed class BlobTests(RegistryFixture fixture) : IClassFixture<RegistryF
         Assert.Equal(0, response.Content.Headers.ContentLength);
         Assert.Equal("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", OciClient.Header(response, "Docker-Content-Digest"));
     }
+
+    [Fact]
+    public async Task A_large_blob_is_sent_by_the_kernel_whole_and_exact_and_the_connection_then_closes()
+    {
+        var repository = OciClient.NewRepository();
+        var content = OciClient.RandomBytes(6 * 1024 * 1024 + 123);
+        var digest = await _client.PushBlobAsync(repository, content);
+
+        using var response = await _client.Http.GetAsync($"/v2/{repository}/blobs/{digest}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.ConnectionClose, "a blob sent with sendfile ends its connection");
+        Assert.Equal(content, await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(content.Length, response.Content.Headers.ContentLength);
+        Assert.Equal("application/octet-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(digest, OciClient.Header(response, "Docker-Content-Digest"));
+        Assert.Equal($"\"{digest}\"", response.Headers.ETag?.Tag);
+        Assert.Equal("registry/2.0", OciClient.Header(response, "Docker-Distribution-API-Version"));
+
+        using var next = await _client.SendAsync(HttpMethod.Head, $"/v2/{repository}/blobs/{digest}");
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
+    [Fact]
+    public async Task Concurrent_large_pulls_all_receive_every_byte()
+    {
+        var repository = OciClient.NewRepository();
+        var contents = Enumerable.Range(0, 3).Select(_ => OciClient.RandomBytes(3 * 1024 * 1024)).ToArray();
+        var digests = new List<string>();
+        foreach (var content in contents)
+        {
+            digests.Add(await _client.PushBlobAsync(repository, content));
+        }
+
+        var pulls = Enumerable.Range(0, 12).Select(async i =>
+        {
+            using var response = await _client.Http.GetAsync($"/v2/{repository}/blobs/{digests[i % 3]}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (i % 3, await response.Content.ReadAsByteArrayAsync());
+        });
+
+        foreach (var (index, received) in await Task.WhenAll(pulls))
+        {
+            Assert.Equal(contents[index], received);
+        }
+    }
+
+    [Fact]
+    public async Task A_range_of_a_large_blob_and_a_small_blob_keep_the_connection_open()
+    {
+        var repository = OciClient.NewRepository();
+        var large = OciClient.RandomBytes(2 * 1024 * 1024);
+        var largeDigest = await _client.PushBlobAsync(repository, large);
+        var smallDigest = await _client.PushBlobAsync(repository, OciClient.RandomBytes(1000));
+
+        using var range = await _client.SendAsync(HttpMethod.Get, $"/v2/{repository}/blobs/{largeDigest}", configure: request =>
+            request.Headers.Range = new RangeHeaderValue(1_000_000, 1_999_999));
+        using var small = await _client.Http.GetAsync($"/v2/{repository}/blobs/{smallDigest}");
+
+        Assert.Equal(HttpStatusCode.PartialContent, range.StatusCode);
+        Assert.Equal(large.AsSpan(1_000_000, 1_000_000).ToArray(), await range.Content.ReadAsByteArrayAsync());
+        Assert.NotEqual(true, range.Headers.ConnectionClose);
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+        Assert.NotEqual(true, small.Headers.ConnectionClose);
+    }
 }

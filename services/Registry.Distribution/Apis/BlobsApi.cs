@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Registry.Distribution.Core;
 using Registry.Oci;
@@ -9,7 +10,7 @@ internal static class BlobsApi
     private const int CopyChunkSize = 256 * 1024;
 
     /// <summary><c>GET|HEAD /v2/&lt;name&gt;/blobs/&lt;digest&gt;</c>, with single byte ranges.</summary>
-    public static async Task<IResult> GetBlob(HttpContext context, RepositoryPath repository, string reference, IBlobStore blobs)
+    public static async Task<IResult> GetBlob(HttpContext context, RepositoryPath repository, string reference, IBlobStore blobs, IOptions<DistributionOptions> options)
     {
         var digest = Digest.Parse(reference);
         var blob = await blobs.StatAsync(repository, digest, context.RequestAborted);
@@ -53,7 +54,11 @@ internal static class BlobsApi
         }
 
         await using var content = await blobs.OpenReadAsync(repository, blob, offset, status == StatusCodes.Status206PartialContent ? length : null, context.RequestAborted);
-        await CopyToResponseAsync(content, context.Response, length, context.RequestAborted);
+        if (!await SendFileResponse.TrySendAsync(context, content, length, options.Value))
+        {
+            await CopyToResponseAsync(content, context.Response, length, context.RequestAborted);
+        }
+
         return TypedResults.Empty;
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Registry.Distribution.Core;
 using Registry.Oci;
 
@@ -71,7 +72,7 @@ public static class DistributionApi
 
             return (route.Endpoint, method) switch
             {
-                (V2Endpoint.Blob, "GET" or "HEAD") => await BlobsApi.GetBlob(context, repository, route.Argument, services.GetRequiredService<IBlobStore>()),
+                (V2Endpoint.Blob, "GET" or "HEAD") => await BlobsApi.GetBlob(context, repository, route.Argument, services.GetRequiredService<IBlobStore>(), services.GetRequiredService<IOptions<DistributionOptions>>()),
                 (V2Endpoint.Blob, "DELETE") => await BlobsApi.DeleteBlob(context, repository, route.Argument, services.GetRequiredService<IBlobStore>()),
                 (V2Endpoint.UploadStart, "POST") => await UploadsApi.StartUpload(context, repository, services.GetRequiredService<IUploadStore>(), services.GetRequiredService<IBlobStore>(), access),
                 (V2Endpoint.Upload, "GET") => await UploadsApi.GetUploadStatus(context, repository, route.Argument, services.GetRequiredService<IUploadStore>()),

@@ -66,7 +66,7 @@ public sealed class FileSystemStorageDriver : IStorageDriver
         var size = RandomAccess.GetLength(handle);
         var start = Math.Min(offset, size);
         var end = length is { } count ? Math.Min(size, start + count) : size;
-        return Task.FromResult<Stream>(new LocalFileReadStream(handle, start, end));
+        return Task.FromResult<Stream>(new LocalFileReadStream(handle, full, start, end, size));
     }
 
     public async Task<string> WriteAsync(string path, ReadOnlyMemory<byte> content, StorageCondition condition = default, CancellationToken cancellationToken = default)

@@ -7,10 +7,12 @@ namespace Registry.Storage.FileSystem;
 /// through <see cref="ReadAsync(Memory{byte}, CancellationToken)"/>: blobs being pulled are usually in the page
 /// cache, where an inline read is cheaper than a thread-pool hop per chunk (Linux has no async file reads).
 /// </summary>
-internal sealed class LocalFileReadStream(SafeFileHandle handle, long offset, long end) : Stream
+internal sealed class LocalFileReadStream(SafeFileHandle handle, string path, long offset, long end, long fileSize) : Stream, ILocalFileContent
 {
     private readonly long _start = offset;
     private long _position = offset;
+
+    public string? WholeFilePath => _start == 0 && end == fileSize ? path : null;
 
     public override bool CanRead => true;
 

@@ -1,0 +1,113 @@
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Registry.Storage;
+
+namespace Registry.Distribution.Apis;
+
+/// <summary>
+/// Sends a whole blob file with the kernel's <c>sendfile</c>, which Kestrel's response pipe cannot: the response
+/// head and the file go straight to the connection's socket, then the connection is closed, because Kestrel
+/// would otherwise write a response of its own after it (ADR 0014).
+/// </summary>
+internal static class SendFileResponse
+{
+    /// <summary>How long a client that reads the whole response yet keeps the connection open is waited for.</summary>
+    private static readonly TimeSpan ClientCloseTimeout = TimeSpan.FromMinutes(2);
+
+    public static async ValueTask<bool> TrySendAsync(HttpContext context, Stream content, long length, DistributionOptions options)
+    {
+        if (!options.SendFile || length < options.SendFileMinBytes
+            || content is not ILocalFileContent { WholeFilePath: { } path }
+            || !CanTakeOverConnection(context, out var socket))
+        {
+            return false;
+        }
+
+        var head = ResponseHead(context.Response);
+        try
+        {
+            await socket.SendFileAsync(path, head, ReadOnlyMemory<byte>.Empty, TransmitFileOptions.UseDefaultWorkerThread, context.RequestAborted);
+            socket.Shutdown(SocketShutdown.Send);
+            await ClientCloseAsync(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // Opening the file failed before a byte was sent: the caller copies from the stream it already holds.
+            return false;
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException)
+        {
+            // The client went away mid-transfer; the connection is closed below either way.
+        }
+        finally
+        {
+            context.Abort();
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Waits for the client to close its side, which it does once it has read the whole response it was told ends
+    /// the connection. Closing first would not do: .NET resets a socket closed under Kestrel's pending read, and a
+    /// reset drops whatever the client has not yet received.
+    /// </summary>
+    private static async Task ClientCloseAsync(CancellationToken clientClosed)
+    {
+        try
+        {
+            await Task.Delay(ClientCloseTimeout, clientClosed);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Only a plain-text HTTP/1.1 connection whose request is fully read and whose response has not begun can be
+    /// written to directly: with TLS the socket carries ciphertext, with HTTP/2 it carries frames, and unread request
+    /// bytes would turn the close into a reset that can cut the response short.
+    /// </summary>
+    private static bool CanTakeOverConnection(HttpContext context, out Socket socket)
+    {
+        socket = null!;
+        var request = context.Request;
+        if (context.Response.HasStarted
+            || !HttpProtocol.IsHttp11(request.Protocol)
+            || request.ContentLength is > 0
+            || request.Headers.TransferEncoding.Count > 0
+            || context.Features.Get<ITlsConnectionFeature>() is not null
+            || context.Features.Get<IConnectionSocketFeature>()?.Socket is not { } connectionSocket)
+        {
+            return false;
+        }
+
+        socket = connectionSocket;
+        return true;
+    }
+
+    private static byte[] ResponseHead(HttpResponse response)
+    {
+        var head = new StringBuilder(512)
+            .Append("HTTP/1.1 ").Append(response.StatusCode).Append(' ').Append(ReasonPhrases.GetReasonPhrase(response.StatusCode)).Append("\r\n")
+            .Append("Date: ").Append(DateTimeOffset.UtcNow.ToString("r")).Append("\r\n")
+            .Append("Connection: close\r\n");
+        foreach (var (name, values) in response.Headers)
+        {
+            if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("Date", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                head.Append(name).Append(": ").Append(value).Append("\r\n");
+            }
+        }
+
+        return Encoding.ASCII.GetBytes(head.Append("\r\n").ToString());
+    }
+}
