@@ -34,6 +34,13 @@ public static class ReplicationExtensions
         builder.AddRegionalStorage();
         builder.Services.AddSingleton<ReplicaStore>();
         builder.Services.AddSingleton<ReplicationStatus>();
+        if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(DistributionExtensions.CacheConnectionName)))
+        {
+            // AddDistributionStores registered the Redis client of that connection.
+            builder.Services.AddSingleton<IReplicaStatusBoard, RedisReplicaStatusBoard>();
+            builder.Services.AddHostedService<ReplicaStatusSharing>();
+        }
+
         builder.Services.AddSingleton<Replicator>();
         builder.Services.AddSingleton<Reconciler>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Reconciler>());

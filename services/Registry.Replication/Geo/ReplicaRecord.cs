@@ -41,4 +41,5 @@ internal sealed record BlobCopy(string Repository, string UploadId, DateTimeOffs
 [JsonSerializable(typeof(ReplicaRecord))]
 [JsonSerializable(typeof(TagMarker))]
 [JsonSerializable(typeof(BlobCopy))]
+[JsonSerializable(typeof(InstanceStatus))]
 internal sealed partial class GeoJson : JsonSerializerContext;

@@ -26,4 +26,11 @@ public sealed class ReplicationOptions
     /// <summary>Events replicated at the same time by one instance.</summary>
     [Range(1, 256)]
     public int ParallelEvents { get; set; } = 16;
+
+    /// <summary>
+    /// How often an instance shares its view of the replicas' progress with the other instances (through Redis, when
+    /// <c>ConnectionStrings:cache</c> is set); a view not renewed for five times this long is dropped.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan StatusShareInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -18,13 +18,14 @@ internal sealed class ReplicationStatus
 
     private readonly ConcurrentDictionary<(string Registry, string Region), Replica> _replicas = new();
     private readonly TimeProvider _time;
+    private volatile IReadOnlyList<InstanceStatus> _others = [];
 
     public ReplicationStatus(IMeterFactory meters, TimeProvider time)
     {
         _time = time;
         var meter = meters.Create(MeterName);
         meter.CreateObservableGauge("registry.replication.pending", () => Measure(p => p.Pending), "{change}", "Changes not yet replicated to the region");
-        meter.CreateObservableGauge("registry.replication.lag", () => Measure(p => p.LagSeconds), "s", "Age of the oldest change not yet replicated to the region");
+        meter.CreateObservableGauge("registry.replication.lag", () => Measure(p => LagOf(p.OldestPending)), "s", "Age of the oldest change not yet replicated to the region");
         Synced = meter.CreateCounter<long>("registry.replication.synced", "{change}", "Changes replicated to a region");
         Failures = meter.CreateCounter<long>("registry.replication.failures", "{attempt}", "Replication attempts that failed");
         LagHistogram = meter.CreateHistogram<double>("registry.replication.duration", "s", "From the change acknowledged in its region to it landing in another");
@@ -68,24 +69,59 @@ internal sealed class ReplicationStatus
 
     public bool HasFailed(string registry, string region) => _replicas.TryGetValue((registry, region), out var replica) && replica.IsFailed;
 
+    /// <summary>
+    /// The replica's progress as every instance sees it: this instance's changes in flight and those the others shared
+    /// last (<see cref="ReplicaStatusSharing"/>), the latest error and the latest success of any of them.
+    /// </summary>
     public ReplicaProgress Of(string registry, string region)
     {
-        var now = _time.GetUtcNow();
-        if (!_replicas.TryGetValue((registry, region), out var replica))
+        var views = _others
+            .SelectMany(other => other.Replicas)
+            .Where(replica => replica.Registry == registry && replica.Region == region)
+            .ToList();
+        if (_replicas.TryGetValue((registry, region), out var local))
+        {
+            views.Add(SnapshotOf(registry, region, local));
+        }
+
+        if (views.Count == 0)
         {
             return new ReplicaProgress("Ready", 0, 0, null, null, null, null);
         }
 
-        var pending = replica.Pending.Values.ToList(); // one snapshot: the dictionary empties concurrently
-        var oldest = pending.Count == 0 ? (DateTimeOffset?)null : pending.Min();
-        var lag = oldest is { } at ? Math.Max(0, (now - at).TotalSeconds) : 0;
-        var state = replica.IsFailed ? "Failed" : pending.Count == 0 ? "Ready" : "Syncing";
-        return new ReplicaProgress(state, Math.Round(lag, 3), pending.Count, oldest, replica.LastError, replica.LastErrorAt, replica.LastSyncedAt);
+        var pending = views.Sum(view => view.Pending);
+        var oldest = views.Min(view => view.OldestPending);
+        var lastError = views.Where(view => view.LastErrorAt is not null).MaxBy(view => view.LastErrorAt);
+        var lastSynced = views.Max(view => view.LastSyncedAt);
+        var failed = lastError?.LastErrorAt is { } failedAt && (lastSynced is not { } synced || synced < failedAt);
+        var state = failed ? "Failed" : pending == 0 ? "Ready" : "Syncing";
+        return new ReplicaProgress(state, LagOf(oldest), pending, oldest, lastError?.LastError, lastError?.LastErrorAt, lastSynced);
     }
 
-    private IEnumerable<Measurement<T>> Measure<T>(Func<ReplicaProgress, T> value)
+    /// <summary>This instance's own view of every replica it has worked on, to share with the other instances.</summary>
+    public IReadOnlyList<ReplicaSnapshot> Snapshot() =>
+        [.. _replicas.Select(entry => SnapshotOf(entry.Key.Registry, entry.Key.Region, entry.Value))];
+
+    /// <summary>What the other instances shared last; replaces what they shared before.</summary>
+    public void SeeOthers(IReadOnlyList<InstanceStatus> others) => _others = others;
+
+    private static ReplicaSnapshot SnapshotOf(string registry, string region, Replica replica)
+    {
+        var pending = replica.Pending.Values.ToList(); // one snapshot: the dictionary empties concurrently
+        lock (replica)
+        {
+            return new ReplicaSnapshot(
+                registry, region, pending.Count, pending.Count == 0 ? null : pending.Min(), replica.LastError, replica.LastErrorAt, replica.LastSyncedAt);
+        }
+    }
+
+    private double LagOf(DateTimeOffset? oldestPending) =>
+        oldestPending is { } at ? Math.Round(Math.Max(0, (_time.GetUtcNow() - at).TotalSeconds), 3) : 0;
+
+    /// <summary>Each instance's metrics count its own changes in flight; the other instances emit theirs.</summary>
+    private IEnumerable<Measurement<T>> Measure<T>(Func<ReplicaSnapshot, T> value)
         where T : struct =>
-        _replicas.Keys.Select(key => new Measurement<T>(value(Of(key.Registry, key.Region)), Tags(key.Registry, key.Region)));
+        Snapshot().Select(snapshot => new Measurement<T>(value(snapshot), Tags(snapshot.Registry, snapshot.Region)));
 
     private static KeyValuePair<string, object?>[] Tags(string registry, string region) => [new("registry", registry), new("region", region)];
 
