@@ -277,4 +277,41 @@ public sealed class BlobTests(RegistryFixture fixture) : IClassFixture<RegistryF
         Assert.Equal(HttpStatusCode.OK, small.StatusCode);
         Assert.NotEqual(true, small.Headers.ConnectionClose);
     }
+
+    [Fact]
+    public async Task A_client_that_stops_reading_a_large_blob_is_cut_off_as_kestrel_would()
+    {
+        var repository = OciClient.NewRepository();
+        var content = OciClient.RandomBytes(48 * 1024 * 1024);
+        var digest = await _client.PushBlobAsync(repository, content);
+
+        using var tcp = new System.Net.Sockets.TcpClient();
+        tcp.ReceiveBufferSize = 64 * 1024;
+        await tcp.ConnectAsync(fixture.App.BaseAddress.Host, fixture.App.BaseAddress.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+            $"GET /v2/{repository}/blobs/{digest} HTTP/1.1\r\nHost: {fixture.App.BaseAddress.Authority}\r\n\r\n"));
+
+        // Kestrel's minimum response data rate (240 bytes/s, judged every 5 s grace period) applies to what the client
+        // acknowledges: reading nothing for 12 s stalls the send, and the server gives up on the connection.
+        await Task.Delay(TimeSpan.FromSeconds(12));
+        long received = 0;
+        var buffer = new byte[1024 * 1024];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                received += read;
+            }
+        }
+        catch (IOException)
+        {
+            // reset by the server
+        }
+
+        Assert.False(timeout.IsCancellationRequested, "the server kept the stalled connection open");
+        Assert.True(received < content.Length, $"received {received} bytes of a {content.Length}-byte blob: the send was not cut off");
+    }
 }

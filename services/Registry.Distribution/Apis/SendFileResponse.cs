@@ -1,7 +1,10 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Registry.Storage;
 
@@ -27,9 +30,21 @@ internal static class SendFileResponse
         }
 
         var head = ResponseHead(context.Response);
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        using var stopWatching = new CancellationTokenSource();
+        var watchdog = CancelIfClientStallsAsync(socket, context.Features.Get<IHttpMinResponseDataRateFeature>()?.MinDataRate, sending, stopWatching.Token);
         try
         {
-            await socket.SendFileAsync(path, head, ReadOnlyMemory<byte>.Empty, TransmitFileOptions.UseDefaultWorkerThread, context.RequestAborted);
+            try
+            {
+                await socket.SendFileAsync(path, head, ReadOnlyMemory<byte>.Empty, TransmitFileOptions.UseDefaultWorkerThread, sending.Token);
+            }
+            finally
+            {
+                await stopWatching.CancelAsync();
+                await watchdog;
+            }
+
             socket.Shutdown(SocketShutdown.Send);
             await ClientCloseAsync(context.RequestAborted);
         }
@@ -40,14 +55,69 @@ internal static class SendFileResponse
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException)
         {
-            // The client went away mid-transfer; the connection is closed below either way.
-        }
-        finally
-        {
-            context.Abort();
+            // The client went away or stalled mid-transfer; the connection is closed below.
         }
 
+        context.Abort();
         return true;
+    }
+
+    /// <summary>
+    /// Kestrel aborts a response whose client reads slower than its minimum response data rate, so a client cannot hold
+    /// a connection by not reading. Bytes handed to the kernel escape that check; this applies it to what the client
+    /// acknowledges instead (TCP_INFO's <c>tcpi_bytes_acked</c>), one grace period at a time, and cancels a send that
+    /// falls below it.
+    /// </summary>
+    private static async Task CancelIfClientStallsAsync(Socket socket, MinDataRate? rate, CancellationTokenSource sending, CancellationToken stop)
+    {
+        if (rate is null || BytesAcknowledged(socket) is not { } acknowledged)
+        {
+            return;
+        }
+
+        var minimumPerPeriod = rate.BytesPerSecond * rate.GracePeriod.TotalSeconds;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(rate.GracePeriod, stop);
+                var now = BytesAcknowledged(socket) ?? acknowledged;
+                if (now - acknowledged < minimumPerPeriod)
+                {
+                    await sending.CancelAsync();
+                    return;
+                }
+
+                acknowledged = now;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private const int IpProtocolTcp = 6;
+    private const int TcpInfoOption = 11;
+    private const int TcpInfoBytesAckedOffset = 120; // struct tcp_info, stable since Linux 4.1
+
+    private static long? BytesAcknowledged(Socket socket)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        Span<byte> info = stackalloc byte[TcpInfoBytesAckedOffset + sizeof(long)];
+        try
+        {
+            return socket.GetRawSocketOption(IpProtocolTcp, TcpInfoOption, info) >= info.Length
+                ? MemoryMarshal.Read<long>(info[TcpInfoBytesAckedOffset..])
+                : null;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -67,7 +137,8 @@ internal static class SendFileResponse
     }
 
     /// <summary>
-    /// Only a plain-text HTTP/1.1 connection whose request is fully read and whose response has not begun can be
+    /// Linux only, where a stalled client can be told from the socket (<see cref="BytesAcknowledged"/>). Only a
+    /// plain-text HTTP/1.1 connection whose request is fully read and whose response has not begun can be
     /// written to directly: with TLS the socket carries ciphertext, with HTTP/2 it carries frames, and unread request
     /// bytes would turn the close into a reset that can cut the response short.
     /// </summary>
@@ -75,7 +146,8 @@ internal static class SendFileResponse
     {
         socket = null!;
         var request = context.Request;
-        if (context.Response.HasStarted
+        if (!OperatingSystem.IsLinux()
+            || context.Response.HasStarted
             || !HttpProtocol.IsHttp11(request.Protocol)
             || request.ContentLength is > 0
             || request.Headers.TransferEncoding.Count > 0
