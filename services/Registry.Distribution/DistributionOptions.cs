@@ -37,4 +37,15 @@ public sealed class DistributionOptions
     /// <summary>Smallest blob sent with <c>sendfile</c>: below it, keeping the connection open is worth more than the copy saved.</summary>
     [Range(typeof(long), "0", "9223372036854775807")]
     public long SendFileMinBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Whether a blob <c>GET</c> is answered with a 307 redirect to a time-limited, read-only storage URL when the
+    /// storage can sign one (Azure Blob), as ACR does: clients then download from storage, not through the service.
+    /// Off by default, because clients must be able to reach the storage endpoint.
+    /// </summary>
+    public bool RedirectBlobReads { get; set; }
+
+    /// <summary>How long a redirect URL stays valid; a download that started in time finishes even after it.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan BlobReadUrlLifetime { get; set; } = TimeSpan.FromMinutes(20);
 }

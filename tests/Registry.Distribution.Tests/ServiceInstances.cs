@@ -11,13 +11,14 @@ namespace Registry.Distribution.Tests;
 /// One instance of the distribution service as the platform runs it: Azure Blob storage (real Azurite) and the
 /// shared Redis cache. Several of these over the same Azurite and Redis are several replicas.
 /// </summary>
-public sealed class DistributionInstance(string blobConnectionString, string cacheConnectionString, string containerPrefix) : InProcessHost(
+public sealed class DistributionInstance(
+    string blobConnectionString, string cacheConnectionString, string containerPrefix, IReadOnlyDictionary<string, string?>? settings = null) : InProcessHost(
     new Dictionary<string, string?>
     {
         ["Storage:Driver"] = "AzureBlob",
         ["Storage:ContainerPrefix"] = containerPrefix,
         ["Auth:Enabled"] = "false",
-    },
+    }.Concat(settings ?? new Dictionary<string, string?>()).ToDictionary(),
     builder =>
     {
         // Connection strings are read while registering (Redis or in-process cache), so they go in first.

@@ -30,6 +30,13 @@ internal static class BlobsApi
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
 
+        if (options.Value.RedirectBlobReads && HttpMethods.IsGet(context.Request.Method)
+            && blobs.ReadUrl(repository, blob, options.Value.BlobReadUrlLifetime) is { } storageUrl)
+        {
+            // 307 keeps the method and the client sends its Range header again to storage, which serves ranges itself.
+            return TypedResults.Redirect(storageUrl.AbsoluteUri, permanent: false, preserveMethod: true);
+        }
+
         long offset = 0;
         var length = blob.Size;
         var status = StatusCodes.Status200OK;

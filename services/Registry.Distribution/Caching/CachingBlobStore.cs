@@ -52,6 +52,8 @@ internal sealed class CachingBlobStore(IBlobStore inner, IRegistryCache cache) :
         }
     }
 
+    public Uri? ReadUrl(RepositoryPath repository, BlobDescriptor blob, TimeSpan lifetime) => inner.ReadUrl(repository, blob, lifetime);
+
     public async Task LinkAsync(RepositoryPath repository, BlobDescriptor blob, CancellationToken cancellationToken)
     {
         try

@@ -21,6 +21,9 @@ internal sealed class StorageBlobStore(IStorageDriverFactory storage) : IBlobSto
     public Task<Stream> OpenReadAsync(RepositoryPath repository, BlobDescriptor blob, long offset, long? length, CancellationToken cancellationToken) =>
         storage.ForRegistry(repository.Registry).OpenReadAsync(StoragePaths.BlobData(blob.Digest), offset, length, cancellationToken);
 
+    public Uri? ReadUrl(RepositoryPath repository, BlobDescriptor blob, TimeSpan lifetime) =>
+        storage.ForRegistry(repository.Registry) is IReadUrlSource source ? source.ReadUrl(StoragePaths.BlobData(blob.Digest), lifetime) : null;
+
     public Task<bool> DeleteAsync(RepositoryPath repository, Digest digest, CancellationToken cancellationToken) =>
         storage.ForRegistry(repository.Registry).DeleteAsync(StoragePaths.LayerLink(repository.Name, digest), cancellationToken);
 

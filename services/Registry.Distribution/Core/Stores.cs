@@ -17,6 +17,9 @@ public interface IBlobStore
 
     /// <summary>Links a blob that is known to be in the registry's content store.</summary>
     Task LinkAsync(RepositoryPath repository, BlobDescriptor blob, CancellationToken cancellationToken);
+
+    /// <summary>A time-limited URL that reads the blob's bytes straight from storage; null when the storage has none.</summary>
+    Uri? ReadUrl(RepositoryPath repository, BlobDescriptor blob, TimeSpan lifetime);
 }
 
 public interface IUploadStore

@@ -4,6 +4,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Azure.Storage.Sas;
 
 namespace Registry.Storage.AzureBlob;
 
@@ -12,7 +13,7 @@ namespace Registry.Storage.AzureBlob;
 /// request (atomic, with ETag conditions); appendable objects (upload data) are append blobs extended block by block
 /// with an append-position condition, so several instances can serve the same upload without a lock.
 /// </summary>
-public sealed class AzureBlobStorageDriver(BlobContainerClient container) : IStorageDriver
+public sealed class AzureBlobStorageDriver(BlobContainerClient container) : IStorageDriver, IReadUrlSource
 {
     /// <summary>The size of one appended block: the input is read into a pooled buffer of this size, never whole.</summary>
     public const int AppendBlockSize = 4 * 1024 * 1024;
@@ -22,6 +23,28 @@ public sealed class AzureBlobStorageDriver(BlobContainerClient container) : ISto
     private volatile bool _containerExists;
 
     public BlobContainerClient Container { get; } = container;
+
+    /// <summary>Clock skew between this host and storage that a fresh URL tolerates.</summary>
+    private static readonly TimeSpan ReadUrlSkew = TimeSpan.FromMinutes(5);
+
+    public Uri? ReadUrl(string path, TimeSpan lifetime)
+    {
+        var blob = Blob(path);
+        if (!blob.CanGenerateSasUri)
+        {
+            return null;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var sas = new BlobSasBuilder(BlobSasPermissions.Read, now + lifetime)
+        {
+            BlobContainerName = blob.BlobContainerName,
+            BlobName = blob.Name,
+            Resource = "b",
+            StartsOn = now - ReadUrlSkew,
+        };
+        return blob.GenerateSasUri(sas);
+    }
 
     public async Task<StorageObjectInfo?> GetInfoAsync(string path, CancellationToken cancellationToken = default)
     {
