@@ -119,6 +119,48 @@ public sealed partial class DockerTests(RegistryFixture registry)
         }
     }
 
+    [Fact]
+    public async Task Docker_pulls_back_a_layer_of_several_mebibytes_sent_with_sendfile()
+    {
+        var repository = RegistryFixture.UniqueRepository("docker-large");
+        var image = $"{registry.Host}/{repository}:1";
+        var context = RegistryFixture.NewTempDirectory("build");
+        try
+        {
+            // Random bytes do not compress: the new layer stays above Distribution:SendFileMinBytes (1 MiB) once gzipped.
+            await File.WriteAllBytesAsync(Path.Combine(context, "payload.bin"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(6 * 1024 * 1024));
+            await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), $"FROM {RegistryFixture.TinyImage1}\nCOPY payload.bin /payload.bin\n");
+            await registry.RunAndCheck("docker", ["build", "-q", "-t", image, "."], new Dictionary<string, string> { ["DOCKER_BUILDKIT"] = "0" }, context);
+            var imageId = await ImageIdAsync(image);
+            var push = await registry.Docker("push", image);
+            var pushedDigest = PushedDigest(push);
+
+            string topLayer;
+            using (var manifest = (await registry.GetManifestAsync(repository, "1")).Parse())
+            {
+                var layer = manifest.RootElement.GetProperty("layers")[1];
+                Assert.True(layer.GetProperty("size").GetInt64() > 6_000_000, $"the layer is only {layer.GetProperty("size").GetInt64()} bytes");
+                topLayer = layer.GetProperty("digest").GetString()!;
+            }
+
+            using (var served = await registry.Http.GetAsync($"http://{registry.Host}/v2/{repository}/blobs/{topLayer}", HttpCompletionOption.ResponseHeadersRead))
+            {
+                Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+                Assert.True(served.Headers.ConnectionClose, "the layer was not sent with sendfile (no Connection: close)");
+            }
+
+            await registry.Docker("rmi", image);
+            var pull = await registry.Docker("pull", image);
+            Assert.Contains($"Digest: {pushedDigest}", pull.StandardOutput, StringComparison.Ordinal);
+            Assert.Equal(imageId, await ImageIdAsync(image));
+        }
+        finally
+        {
+            await RegistryFixture.Quietly("docker", "rmi", image);
+            RegistryFixture.DeleteDirectory(context);
+        }
+    }
+
     /// <summary>The digest in docker push's last line, "TAG: digest: sha256:… size: N".</summary>
     internal static string PushedDigest(CliResult push)
     {
