@@ -32,6 +32,7 @@ internal static class CleanupExtensions
         builder.Services.AddSingleton<Purger>();
         builder.Services.AddSingleton<SoftDeleteService>();
         builder.Services.AddSingleton<GarbageCollector>();
+        builder.Services.AddSingleton<UploadExpiry>();
         builder.Services.AddSingleton<CleanupService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CleanupService>());
         return builder;

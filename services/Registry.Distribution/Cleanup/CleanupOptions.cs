@@ -29,4 +29,8 @@ public sealed class CleanupOptions
     /// <summary>How many runs <c>GET …/cleanup/runs</c> returns at most.</summary>
     [Range(1, 1000)]
     public int RunsListed { get; set; } = 50;
+
+    /// <summary>An upload nothing was written to for this long is deleted by the full pass (Distribution purges after 168 h).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan UploadExpiry { get; set; } = TimeSpan.FromDays(7);
 }

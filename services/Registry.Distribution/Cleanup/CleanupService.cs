@@ -8,8 +8,8 @@ namespace Registry.Distribution.Cleanup;
 /// <summary>
 /// Runs the clean-up of every registry: on demand (purge, garbage collection) and in the background — every
 /// <see cref="CleanupOptions.PollInterval"/> it takes each registry's lease in turn and runs its due purge rules and, once
-/// per <see cref="CleanupOptions.Interval"/>, the full pass: soft-delete expiry, retention, garbage collection, usage
-/// reconcile. Every run that removed something is recorded (<c>GET …/cleanup/runs</c>).
+/// per <see cref="CleanupOptions.Interval"/>, the full pass: soft-delete expiry, retention, garbage collection, expiry of
+/// abandoned uploads, usage reconcile. Every run that removed something is recorded (<c>GET …/cleanup/runs</c>).
 /// </summary>
 internal sealed partial class CleanupService(
     RegistryNames registryNames,
@@ -19,6 +19,7 @@ internal sealed partial class CleanupService(
     Purger purger,
     SoftDeleteService softDeletes,
     GarbageCollector collector,
+    UploadExpiry uploads,
     UsageService usage,
     IOptions<CleanupOptions> options,
     TimeProvider time,
@@ -83,6 +84,8 @@ internal sealed partial class CleanupService(
 
         await lease.RenewAsync(cancellationToken);
         await CollectAsync(registry, dryRun: false, cutoff: null, lease, cancellationToken);
+        await lease.RenewAsync(cancellationToken);
+        await uploads.RunAsync(registry, cancellationToken);
         await lease.MarkPassAsync(cancellationToken);
     }
 
