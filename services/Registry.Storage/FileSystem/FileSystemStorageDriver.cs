@@ -233,19 +233,29 @@ public sealed class FileSystemStorageDriver : IStorageDriver
         return Task.FromResult(true);
     }
 
-    public Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken = default)
+    public async Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken = default)
     {
         var full = Resolve(prefix);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            Directory.Delete(full, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
+            try
+            {
+                Directory.Delete(full, recursive: true);
+                break;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                break;
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                // Another writer created a file in the tree while it was being deleted ("Directory not empty"): what
+                // is there now is deleted on the next attempt.
+                await Task.Delay(attempt * 10, cancellationToken);
+            }
         }
 
         PruneEmptyDirectories(Path.GetDirectoryName(full)!);
-        return Task.CompletedTask;
     }
 
     public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
