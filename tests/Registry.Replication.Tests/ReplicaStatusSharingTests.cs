@@ -83,7 +83,7 @@ public sealed class ReplicaStatusSharingTests(RedisFixture redis) : IClassFixtur
     /// <summary>One round of what <see cref="ReplicaStatusSharing"/> does every interval, from one instance to the other.</summary>
     private static async Task ShareAsync(RedisReplicaStatusBoard board, string from, ReplicationStatus source, string to, ReplicationStatus target)
     {
-        await board.PublishAsync(new InstanceStatus(from, DateTimeOffset.UtcNow, source.Snapshot()), TimeSpan.FromSeconds(30));
+        await board.PublishAsync(new InstanceStatus(from, source.Snapshot()), TimeSpan.FromSeconds(30));
         target.SeeOthers(await board.ReadOthersAsync(to));
     }
 

@@ -24,7 +24,7 @@ internal static class SendFileResponse
     {
         if (!options.SendFile || length < options.SendFileMinBytes
             || content is not ILocalFileContent { WholeFilePath: { } path }
-            || !CanTakeOverConnection(context, out var socket))
+            || ConnectionToTakeOver(context) is not { } socket)
         {
             return false;
         }
@@ -142,23 +142,17 @@ internal static class SendFileResponse
     /// written to directly: with TLS the socket carries ciphertext, with HTTP/2 it carries frames, and unread request
     /// bytes would turn the close into a reset that can cut the response short.
     /// </summary>
-    private static bool CanTakeOverConnection(HttpContext context, out Socket socket)
+    private static Socket? ConnectionToTakeOver(HttpContext context)
     {
-        socket = null!;
         var request = context.Request;
-        if (!OperatingSystem.IsLinux()
-            || context.Response.HasStarted
-            || !HttpProtocol.IsHttp11(request.Protocol)
-            || request.ContentLength is > 0
-            || request.Headers.TransferEncoding.Count > 0
-            || context.Features.Get<ITlsConnectionFeature>() is not null
-            || context.Features.Get<IConnectionSocketFeature>()?.Socket is not { } connectionSocket)
-        {
-            return false;
-        }
-
-        socket = connectionSocket;
-        return true;
+        return OperatingSystem.IsLinux()
+            && !context.Response.HasStarted
+            && HttpProtocol.IsHttp11(request.Protocol)
+            && request.ContentLength is null or 0
+            && request.Headers.TransferEncoding.Count == 0
+            && context.Features.Get<ITlsConnectionFeature>() is null
+                ? context.Features.Get<IConnectionSocketFeature>()?.Socket
+                : null;
     }
 
     private static byte[] ResponseHead(HttpResponse response)

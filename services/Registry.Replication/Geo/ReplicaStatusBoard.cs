@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Registry.Messaging;
 using StackExchange.Redis;
 
 namespace Registry.Replication.Geo;
@@ -7,8 +9,8 @@ namespace Registry.Replication.Geo;
 internal sealed record ReplicaSnapshot(
     string Registry, string Region, int Pending, DateTimeOffset? OldestPending, string? LastError, DateTimeOffset? LastErrorAt, DateTimeOffset? LastSyncedAt);
 
-/// <summary>Everything one replication instance knows of the replicas' progress, at <paramref name="At"/>.</summary>
-internal sealed record InstanceStatus(string Instance, DateTimeOffset At, IReadOnlyList<ReplicaSnapshot> Replicas);
+/// <summary>Everything one replication instance knows of the replicas' progress.</summary>
+internal sealed record InstanceStatus(string Instance, IReadOnlyList<ReplicaSnapshot> Replicas);
 
 /// <summary>
 /// Where replication instances leave their view of the replicas' progress for each other, so that whichever instance
@@ -79,12 +81,12 @@ internal sealed class RedisReplicaStatusBoard(IConnectionMultiplexer redis) : IR
 internal sealed partial class ReplicaStatusSharing(
     ReplicationStatus status,
     IReplicaStatusBoard board,
-    Microsoft.Extensions.Options.IOptions<ReplicationOptions> options,
+    IOptions<ReplicationOptions> options,
     TimeProvider time,
     ILogger<ReplicaStatusSharing> logger,
     string? instance = null) : BackgroundService
 {
-    private readonly string _instance = instance ?? Registry.Messaging.EventSources.ThisProcess.InstanceId;
+    private readonly string _instance = instance ?? EventSources.ThisProcess.InstanceId;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -94,7 +96,7 @@ internal sealed partial class ReplicaStatusSharing(
         {
             try
             {
-                await board.PublishAsync(new InstanceStatus(_instance, time.GetUtcNow(), status.Snapshot()), interval * 5);
+                await board.PublishAsync(new InstanceStatus(_instance, status.Snapshot()), interval * 5);
                 status.SeeOthers(await board.ReadOthersAsync(_instance));
                 failing = false;
             }

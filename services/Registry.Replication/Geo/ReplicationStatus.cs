@@ -93,8 +93,7 @@ internal sealed class ReplicationStatus
         var oldest = views.Min(view => view.OldestPending);
         var lastError = views.Where(view => view.LastErrorAt is not null).MaxBy(view => view.LastErrorAt);
         var lastSynced = views.Max(view => view.LastSyncedAt);
-        var failed = lastError?.LastErrorAt is { } failedAt && (lastSynced is not { } synced || synced < failedAt);
-        var state = failed ? "Failed" : pending == 0 ? "Ready" : "Syncing";
+        var state = FailedSinceSynced(lastError?.LastErrorAt, lastSynced) ? "Failed" : pending == 0 ? "Ready" : "Syncing";
         return new ReplicaProgress(state, LagOf(oldest), pending, oldest, lastError?.LastError, lastError?.LastErrorAt, lastSynced);
     }
 
@@ -114,6 +113,10 @@ internal sealed class ReplicationStatus
                 registry, region, pending.Count, pending.Count == 0 ? null : pending.Min(), replica.LastError, replica.LastErrorAt, replica.LastSyncedAt);
         }
     }
+
+    /// <summary>Failed when the last attempt failed and nothing succeeded since.</summary>
+    private static bool FailedSinceSynced(DateTimeOffset? lastErrorAt, DateTimeOffset? lastSyncedAt) =>
+        lastErrorAt is { } failed && (lastSyncedAt is not { } synced || synced < failed);
 
     private double LagOf(DateTimeOffset? oldestPending) =>
         oldestPending is { } at ? Math.Round(Math.Max(0, (_time.GetUtcNow() - at).TotalSeconds), 3) : 0;
@@ -135,7 +138,7 @@ internal sealed class ReplicationStatus
 
         public DateTimeOffset? LastSyncedAt { get; set; }
 
-        public bool IsFailed => LastErrorAt is { } failed && (LastSyncedAt is not { } synced || synced < failed);
+        public bool IsFailed => FailedSinceSynced(LastErrorAt, LastSyncedAt);
     }
 
     /// <summary>One change in flight to one region; disposing without <see cref="Complete"/> leaves it counted as failed-pending until retried.</summary>
