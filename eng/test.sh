@@ -18,6 +18,12 @@ status=0
 dotnet test Registry.sln -c Release --no-build -nologo \
   --logger "console;verbosity=normal" --results-directory "$results" "$@" 2>&1 | tee "$log" || status=$?
 
+# Failed tests last, with the first lines of their messages, so a truncated CI log still names them.
+if grep -q "^ *Failed [A-Za-z]" "$log"; then
+  echo "==> failed tests"
+  grep -A4 "^ *Failed [A-Za-z]" "$log" | cut -c1-300 | head -120
+fi
+
 # One plain closing line over every test project: "Tests: N passed, N failed, N skipped".
 awk '
   /^Total tests: [0-9]+/ { projects++ }
