@@ -40,7 +40,7 @@ public sealed class RegistryFixture : IAsyncLifetime
         "application/vnd.docker.distribution.manifest.v2+json",
     ];
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     private ProcessHost? _server;
 

@@ -12,7 +12,7 @@ namespace Registry.GeoReplication.Tests;
 /// </summary>
 public sealed class RegionProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
     private readonly IReadOnlyList<string> _settings;
     private readonly IReadOnlyDictionary<string, string> _environment;

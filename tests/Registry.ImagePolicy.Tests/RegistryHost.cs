@@ -84,7 +84,7 @@ public sealed class RegistryHost : IAsyncDisposable
         "application/vnd.docker.distribution.manifest.v2+json",
     ];
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     private readonly IReadOnlyDictionary<string, string> _settings;
     private ProcessHost? _server;

@@ -23,7 +23,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>The default registry's login server: the <c>service</c> of its challenges and the audience of its tokens.</summary>
     public const string DefaultLoginServer = "default.localhost";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(8);
 
     private DistributedApplication? _app;
 

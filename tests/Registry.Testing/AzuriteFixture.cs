@@ -16,7 +16,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
     /// <summary>Azurite's well-known development key (public, not a secret).</summary>
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ProcessHost? _host;

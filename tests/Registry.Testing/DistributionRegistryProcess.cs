@@ -9,7 +9,7 @@ namespace Registry.Testing;
 /// </summary>
 public sealed class DistributionRegistryProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
     private readonly ProcessHost _host;
 

@@ -15,7 +15,7 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     /// <summary>Debian ships the broker here; the wrapper on PATH (which re-executes itself as user rabbitmq) is the fallback.</summary>
     private const string BrokerScript = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     /// <summary>SIGTERM makes the broker stop cleanly (it syncs its message store); a clean stop takes a few seconds.</summary>
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(30);
