@@ -23,7 +23,7 @@ public sealed class EndToEndCollection : ICollectionFixture<RegistryFixture>
 /// Token auth is on: the default registry's admin user gets a random password, docker is logged in as it (in a
 /// <c>DOCKER_CONFIG</c> of the fixture's own), and <see cref="Http"/> answers Bearer challenges with its credentials.
 /// </summary>
-public sealed class RegistryFixture : IAsyncLifetime
+public class RegistryFixture : IAsyncLifetime
 {
     public const string TinyImage1 = "registry-test/tiny:1";
     public const string TinyImage2 = "registry-test/tiny:2";
@@ -83,6 +83,7 @@ public sealed class RegistryFixture : IAsyncLifetime
     {
         await CheckPrerequisitesAsync();
         Directory.CreateDirectory(DataDirectory);
+        await StartDependenciesAsync();
         for (var attempt = 1; ; attempt++)
         {
             Port = FreePort.Next();
@@ -114,10 +115,19 @@ public sealed class RegistryFixture : IAsyncLifetime
             await _server.DisposeAsync();
         }
 
+        await StopDependenciesAsync();
         Http.Dispose();
         AdminDocker.Dispose();
         TestDirectories.TryDelete(DataDirectory);
     }
+
+    /// <summary>Settings given to the server on its command line (where they win over its single-process defaults).</summary>
+    protected virtual IEnumerable<string> ServerArguments => [];
+
+    /// <summary>Starts what the server needs before it starts.</summary>
+    protected virtual Task StartDependenciesAsync() => Task.CompletedTask;
+
+    protected virtual Task StopDependenciesAsync() => Task.CompletedTask;
 
     /// <summary>A repository name no other test (or run) uses: <c>e2e/&lt;prefix&gt;-&lt;random&gt;</c>.</summary>
     public static string UniqueRepository(string prefix) => $"e2e/{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
@@ -289,6 +299,7 @@ public sealed class RegistryFixture : IAsyncLifetime
                 "--data-dir", Path.Combine(DataDirectory, "data"),
                 // The same as ASPNETCORE_ENVIRONMENT=Production, and it wins over an inherited environment variable.
                 "--environment", "Production",
+                .. ServerArguments,
             ],
             AppContext.BaseDirectory,
             new Dictionary<string, string>
