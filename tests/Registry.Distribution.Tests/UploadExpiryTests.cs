@@ -21,6 +21,7 @@ public sealed class UploadExpiryTests : IAsyncLifetime
         var abandoned = await StartAsync(repository, OciClient.RandomBytes(100));
         var empty = await StartAsync(repository, null);
         var recent = await StartAsync(repository, OciClient.RandomBytes(100));
+        var withoutInfo = await StartAsync(repository, OciClient.RandomBytes(100));
         var recentContent = OciClient.RandomBytes(50);
 
         // Age them on disk: the abandoned and the empty upload were last written two hours ago; the recent one was
@@ -31,6 +32,9 @@ public sealed class UploadExpiryTests : IAsyncLifetime
         File.SetLastWriteTimeUtc(Path.Combine(root, StoragePaths.UploadData(abandoned.Id)), old);
         File.SetLastWriteTimeUtc(Path.Combine(root, StoragePaths.UploadInfo(empty.Id)), old);
         File.SetLastWriteTimeUtc(Path.Combine(root, StoragePaths.UploadInfo(recent.Id)), old);
+        // A process that died between writing an upload's data and its info leaves data alone: its age decides.
+        File.Delete(Path.Combine(root, StoragePaths.UploadInfo(withoutInfo.Id)));
+        File.SetLastWriteTimeUtc(Path.Combine(root, StoragePaths.UploadData(withoutInfo.Id)), old);
 
         await _host.Service<CleanupService>().RunPassAsync("default", force: true, CancellationToken.None);
 
@@ -40,6 +44,8 @@ public sealed class UploadExpiryTests : IAsyncLifetime
             await OciClient.AssertErrorAsync(status, HttpStatusCode.NotFound, "BLOB_UPLOAD_UNKNOWN");
             Assert.False(Directory.Exists(Path.Combine(root, StoragePaths.Upload(gone.Id))), $"upload {gone.Id} is still on disk");
         }
+
+        Assert.False(Directory.Exists(Path.Combine(root, StoragePaths.Upload(withoutInfo.Id))), "the upload without info is still on disk");
 
         using (var status = await _host.Client.SendAsync(HttpMethod.Get, recent.Location))
         {

@@ -25,14 +25,14 @@ internal sealed partial class UploadExpiry(IStorageDriverFactory storage, IOptio
         var deleted = 0;
         foreach (var upload in uploads)
         {
-            // Without its info the upload is still being created (or was never): it cannot be aged, so it stays.
-            if (await driver.GetInfoAsync(StoragePaths.UploadInfo(upload), cancellationToken) is not { } info)
+            // The later of the two writes ages the upload. With neither the upload is still being created: it stays.
+            var info = await driver.GetInfoAsync(StoragePaths.UploadInfo(upload), cancellationToken);
+            var data = await driver.GetInfoAsync(StoragePaths.UploadData(upload), cancellationToken);
+            if (new[] { info?.LastModified, data?.LastModified }.Max() is not { } lastWritten)
             {
                 continue;
             }
 
-            var data = await driver.GetInfoAsync(StoragePaths.UploadData(upload), cancellationToken);
-            var lastWritten = data is not null && data.LastModified > info.LastModified ? data.LastModified : info.LastModified;
             if (lastWritten < cutoff)
             {
                 await driver.DeletePrefixAsync(StoragePaths.Upload(upload), cancellationToken);
