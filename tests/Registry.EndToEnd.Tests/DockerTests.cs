@@ -127,11 +127,8 @@ public sealed partial class DockerTests(RegistryFixture registry)
         var context = RegistryFixture.NewTempDirectory("build");
         try
         {
-            // Random bytes do not compress: the new layer stays above Distribution:SendFileMinBytes (1 MiB) once gzipped.
-            await File.WriteAllBytesAsync(Path.Combine(context, "payload.bin"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(6 * 1024 * 1024));
-            await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), $"FROM {RegistryFixture.TinyImage1}\nCOPY payload.bin /payload.bin\n");
-            await registry.RunAndCheck("docker", ["build", "-q", "-t", image, "."], new Dictionary<string, string> { ["DOCKER_BUILDKIT"] = "0" }, context);
-            var imageId = await ImageIdAsync(image);
+            // Above Distribution:SendFileMinBytes (1 MiB) once gzipped.
+            var imageId = await registry.BuildImageWithRandomLayerAsync(image, context, 6 * 1024 * 1024);
             var push = await registry.Docker("push", image);
             var pushedDigest = PushedDigest(push);
 

@@ -47,10 +47,7 @@ public sealed class RedirectedPullTests(AzureRedirectRegistryFixture registry)
         var context = RegistryFixture.NewTempDirectory("redirect-build");
         try
         {
-            await File.WriteAllBytesAsync(Path.Combine(context, "payload.bin"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(3 * 1024 * 1024));
-            await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), $"FROM {RegistryFixture.TinyImage1}\nCOPY payload.bin /payload.bin\n");
-            await registry.RunAndCheck("docker", ["build", "-q", "-t", image, "."], new Dictionary<string, string> { ["DOCKER_BUILDKIT"] = "0" }, context);
-            var imageId = await DockerTests.ImageIdAsync(image);
+            var imageId = await registry.BuildImageWithRandomLayerAsync(image, context, 3 * 1024 * 1024);
             var pushedDigest = DockerTests.PushedDigest(await registry.Docker("push", image));
 
             Dictionary<string, long> blobs;

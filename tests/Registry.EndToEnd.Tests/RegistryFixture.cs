@@ -166,6 +166,18 @@ public class RegistryFixture : IAsyncLifetime
         return result.EnsureSuccess(result.Succeeded ? null : ServerOutput());
     }
 
+    /// <summary>
+    /// Builds <paramref name="image"/> in <paramref name="context"/>: tiny:1 plus a layer of <paramref name="bytes"/> random
+    /// bytes, which do not compress, so the layer stays that large once gzipped. Returns the image ID.
+    /// </summary>
+    public async Task<string> BuildImageWithRandomLayerAsync(string image, string context, int bytes)
+    {
+        await File.WriteAllBytesAsync(Path.Combine(context, "payload.bin"), RandomNumberGenerator.GetBytes(bytes));
+        await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), $"FROM {TinyImage1}\nCOPY payload.bin /payload.bin\n");
+        await RunAndCheck("docker", ["build", "-q", "-t", image, "."], new Dictionary<string, string> { ["DOCKER_BUILDKIT"] = "0" }, context);
+        return await DockerTests.ImageIdAsync(image);
+    }
+
     /// <summary>Runs a command whose failure does not matter (cleanup).</summary>
     public static async Task Quietly(string program, params string[] arguments) => await Cli.RunAsync(program, arguments, TimeSpan.FromSeconds(60));
 
