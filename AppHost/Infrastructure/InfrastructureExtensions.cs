@@ -82,8 +82,13 @@ public static class InfrastructureExtensions
             .WithArgs("--silent", "--skipApiVersionCheck", "--disableTelemetry", "--loose", "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(CultureInfo.InvariantCulture), "--location", azuriteData);
 
         var amqpPort = FreePort();
-        var epmdPort = Text(FreePort());
+        var epmdPort = FreePort();
         var rabbitData = RabbitMqDirectory(dataDirectory);
+        // The broker's own epmd, run in the foreground so it stops with the platform; left to itself the broker would
+        // start a daemon epmd that outlives it, one more on every run.
+        var epmd = builder.AddExecutable(ResourceNames.Messaging + "-epmd", probe.Epmd!, rabbitData, "-port", Text(epmdPort), "-address", "127.0.0.1")
+            .WithEndpoint(port: epmdPort, name: "tcp", scheme: "tcp", isProxied: false)
+            .WithHealthCheck(AddTcpHealthCheck(builder, ResourceNames.Messaging + "-epmd", epmdPort));
         var messaging = AddProcess(builder, ResourceNames.Messaging, probe.RabbitMqServer!, rabbitData, amqpPort, () => ReferenceExpression.Create(
                 $"amqp://guest:guest@127.0.0.1:{Text(amqpPort)}/"))
             .WithEnvironment("HOME", rabbitData)
@@ -95,9 +100,11 @@ public static class InfrastructureExtensions
             .WithEnvironment("RABBITMQ_LOG_BASE", Path.Combine(rabbitData, "log"))
             .WithEnvironment("RABBITMQ_PID_FILE", Path.Combine(rabbitData, "rabbit.pid"))
             .WithEnvironment("RABBITMQ_ENABLED_PLUGINS_FILE", Path.Combine(rabbitData, "enabled_plugins"))
-            .WithEnvironment("ERL_EPMD_PORT", epmdPort)
+            .WithEnvironment("ERL_EPMD_PORT", Text(epmdPort))
             .WithEnvironment("ERL_EPMD_ADDRESS", "127.0.0.1")
-            .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}");
+            .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}")
+            .WaitFor(epmd);
+        epmd.WithParentRelationship(messaging);
 
         return new RegistryInfrastructure(Widen(blobs), Widen(cache), Widen(messaging), InfrastructureMode.Executables);
     }
@@ -105,16 +112,22 @@ public static class InfrastructureExtensions
     private static IResourceBuilder<InfrastructureProcessResource> AddProcess(
         IDistributedApplicationBuilder builder, string name, string command, string workingDirectory, int port, Func<ReferenceExpression> connectionString)
     {
-        var healthCheck = $"{name}-tcp";
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheck, _ => new TcpHealthCheck(port), HealthStatus.Unhealthy, tags: null));
         return builder.AddResource(new InfrastructureProcessResource(name, command, workingDirectory, connectionString))
             .WithEndpoint(port: port, name: "tcp", scheme: "tcp", isProxied: false)
-            .WithHealthCheck(healthCheck);
+            .WithHealthCheck(AddTcpHealthCheck(builder, name, port));
+    }
+
+    /// <summary>Registers a health check that passes while the port accepts connections; returns its name.</summary>
+    private static string AddTcpHealthCheck(IDistributedApplicationBuilder builder, string name, int port)
+    {
+        var healthCheck = $"{name}-tcp";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheck, _ => new TcpHealthCheck(port), HealthStatus.Unhealthy, tags: null));
+        return healthCheck;
     }
 
     /// <summary>
     /// The broker's own data, log and plugin files. The broker binary is started directly (not Debian's wrapper,
-    /// which re-executes itself as the <c>rabbitmq</c> user), with its own epmd port so instances never share one.
+    /// which re-executes itself as the <c>rabbitmq</c> user), with its own epmd on its own port so instances never share one.
     /// </summary>
     private static string RabbitMqDirectory(string dataDirectory)
     {

@@ -44,6 +44,9 @@ internal sealed class InfrastructureProbe(string repositoryRoot)
     /// <summary>The broker itself (Debian ships it under /usr/lib/rabbitmq/bin); the wrapper on PATH is the fallback.</summary>
     public string? RabbitMqServer => FindExecutable("/usr/lib/rabbitmq/bin/rabbitmq-server") ?? FindExecutable("rabbitmq-server");
 
+    /// <summary>Erlang's port mapper, installed with the broker.</summary>
+    public string? Epmd => FindExecutable("epmd");
+
     public string? Azurite =>
         Path.Combine(repositoryRoot, ".tools", "azurite", "node_modules", ".bin", "azurite-blob") is var local && File.Exists(local)
             ? local
@@ -58,7 +61,7 @@ internal sealed class InfrastructureProbe(string repositoryRoot)
             missing.Add("redis-server (apt-get install redis-server)");
         }
 
-        if (RabbitMqServer is null)
+        if (RabbitMqServer is null || Epmd is null)
         {
             missing.Add("rabbitmq-server (apt-get install rabbitmq-server)");
         }

@@ -144,7 +144,7 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(DataDirectory, "enabled_plugins"),
         ["ERL_EPMD_PORT"] = Text(_epmdPort),
         ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
-        ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
+        ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}",
     };
 
     private async Task StopProcessesAsync(bool stopEpmd)
