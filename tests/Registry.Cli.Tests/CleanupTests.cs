@@ -106,7 +106,7 @@ public sealed class CleanupTests(CliFixture fixture)
         Assert.StartsWith("NAME", table.Output, StringComparison.Ordinal);
 
         // The figures of a pushed repository are recomputed a moment after the push (Usage:RecomputeDelay).
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         JsonElement detail;
         do
         {

@@ -11,7 +11,7 @@ namespace Registry.EndToEnd.Tests;
 public sealed class WebhookTests(RegistryFixture registry) : IAsyncLifetime
 {
     private const string Secret = "e2e-webhook-signing-secret";
-    private static readonly TimeSpan Arrival = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Arrival = TimeSpan.FromSeconds(60);
 
     private WebhookReceiverProcess? _receiver;
 

@@ -10,7 +10,7 @@ namespace Registry.ImagePolicy.Tests;
 /// </summary>
 public sealed class QuarantineWebhookTests(WebhookHostFixture fixture) : IClassFixture<WebhookHostFixture>, IAsyncLifetime
 {
-    private static readonly TimeSpan Arrival = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Arrival = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan ScanArrives = TimeSpan.FromSeconds(60);
 
     private WebhookReceiverProcess? _receiver;

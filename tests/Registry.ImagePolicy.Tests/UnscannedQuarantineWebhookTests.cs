@@ -12,7 +12,7 @@ namespace Registry.ImagePolicy.Tests;
 [Collection(ManualScanCollection.Name)]
 public sealed class UnscannedQuarantineWebhookTests(ManualScanHostFixture fixture) : IAsyncLifetime
 {
-    private static readonly TimeSpan Arrival = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Arrival = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan PolicyTakesEffect = TimeSpan.FromSeconds(10);
 
     private WebhookReceiverProcess? _receiver;

@@ -28,7 +28,7 @@ public static class Referrers
     }
 
     /// <summary>How long scans that are still running after a report appeared may take to settle.</summary>
-    public static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// Waits until the image's referrers are what the design promises once its scans have finished — exactly one SBOM and

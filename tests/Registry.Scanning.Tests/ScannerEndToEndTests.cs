@@ -174,7 +174,7 @@ public sealed class ScannerEndToEndTests : IAsyncLifetime
 
     private async Task<string> PullUntilAsync(string reference, bool succeeded)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             var (code, output, error) = await _host.DockerAsync("pull", reference).RunAsync();

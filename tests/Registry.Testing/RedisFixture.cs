@@ -11,7 +11,7 @@ namespace Registry.Testing;
 /// </summary>
 public sealed class RedisFixture : IAsyncLifetime
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ProcessHost? _host;

@@ -36,7 +36,7 @@ public sealed record ReceivedRequest(
 /// </summary>
 public sealed class WebhookReceiverProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
 

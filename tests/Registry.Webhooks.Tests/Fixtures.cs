@@ -13,7 +13,7 @@ public abstract class StandaloneFixture : IAsyncLifetime
     public const string ReceiverSecret = "receiver-checks-with-this-secret";
 
     /// <summary>How long a test waits for something asynchronous (a delivery, a retry) before it fails.</summary>
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     private TestHost? _host;
     private RegistryApi? _api;

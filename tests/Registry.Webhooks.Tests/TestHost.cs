@@ -191,7 +191,7 @@ public sealed class TestHost : IAsyncDisposable
     private static void WaitForTheBus(WebApplicationBuilder builder) => builder.Services.Configure<MassTransitHostOptions>(options =>
     {
         options.WaitUntilStarted = true;
-        options.StartTimeout = TimeSpan.FromSeconds(60);
+        options.StartTimeout = TimeSpan.FromSeconds(120);
         options.StopTimeout = TimeSpan.FromSeconds(30);
     });
 
