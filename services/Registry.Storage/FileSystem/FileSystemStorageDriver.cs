@@ -296,25 +296,34 @@ public sealed class FileSystemStorageDriver : IStorageDriver
     /// <summary>
     /// Makes the folder of <paramref name="file"/>, then creates the file there with <paramref name="create"/>. A delete
     /// of the folder's last other file removes the folder and its empty parents (<see cref="PruneEmptyDirectories"/>),
-    /// possibly in the middle of this: then both steps are taken again (a few times at most; once the file exists the
-    /// folder is no longer empty).
+    /// possibly in the middle of this: then both steps are taken again. Once the file exists the folder is no longer
+    /// empty, so a retry wins unless deletes keep emptying the folder at that very moment; on a busy machine they can,
+    /// several times in a row, hence a short random pause between later attempts.
     /// </summary>
     private static T InFolder<T>(string file, Func<T> create)
     {
+        var folder = Path.GetDirectoryName(file)!;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                Directory.CreateDirectory(folder);
                 return create();
             }
-            catch (IOException) when (attempt < 10)
+            catch (IOException) when (attempt < FolderRaceAttempts)
             {
                 // The folder (or a parent) went away meanwhile; .NET reports it as a missing folder or file, or as a
                 // file in the way when making a folder that was removed while being checked.
+                if (attempt > 2)
+                {
+                    Thread.Sleep(Random.Shared.Next(1, Math.Min(attempt, 10)));
+                }
             }
         }
     }
+
+    /// <summary>Enough to outlast a burst of deletes (a few hundred ms at most) before an error that is no race surfaces.</summary>
+    private const int FolderRaceAttempts = 50;
 
     private void PruneEmptyDirectories(string directory)
     {
