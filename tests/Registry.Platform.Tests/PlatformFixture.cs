@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
@@ -26,6 +27,9 @@ public sealed class PlatformFixture : IAsyncLifetime
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(8);
 
     private DistributedApplication? _app;
+
+    /// <summary>Each resource's last state and health while starting, for the message when the start times out.</summary>
+    private readonly ConcurrentDictionary<string, string> _startStates = new(StringComparer.Ordinal);
 
     public string AdminPassword { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
 
@@ -57,6 +61,8 @@ public sealed class PlatformFixture : IAsyncLifetime
 
             _app = await appHost.BuildAsync();
             using var cancellation = new CancellationTokenSource(StartTimeout);
+            using var tracking = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token);
+            var tracked = TrackStartStatesAsync(tracking.Token);
             await _app.StartAsync(cancellation.Token);
             await _app.ResourceNotifications.WaitForResourceHealthyAsync("auth", cancellation.Token);
             await WaitForHealthyReplicasAsync("distribution", DistributionReplicas, cancellation.Token);
@@ -67,14 +73,22 @@ public sealed class PlatformFixture : IAsyncLifetime
 
             using var client = _app.CreateHttpClient("gateway");
             GatewayAddress = client.BaseAddress!;
+            await tracking.CancelAsync();
+            await tracked;
         }
         catch (Exception ex)
         {
             await DisposeAsync();
             if (ex is OperationCanceledException)
             {
+                // Aspire's "-rebuilder-" companions never start in a test run; they would only be noise here.
+                var states = string.Join("; ", _startStates
+                    .Where(state => !state.Key.Contains("-rebuilder-", StringComparison.Ordinal))
+                    .OrderBy(state => state.Key, StringComparer.Ordinal)
+                    .Select(state => $"{state.Key}: {state.Value}"));
                 throw new TimeoutException(
-                    $"the platform (auth, {DistributionReplicas} distribution replicas, webhooks, replication, scanner, gateway) was not healthy within {StartTimeout}; see the resource logs above", ex);
+                    $"the platform (auth, {DistributionReplicas} distribution replicas, webhooks, replication, scanner, gateway) was not healthy within {StartTimeout}; " +
+                    $"resources then: {states}", ex);
             }
 
             throw;
@@ -105,6 +119,20 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     /// <summary>A client of the gateway (no credentials; each test gets its own tokens).</summary>
     public HttpClient CreateGatewayClient() => App.CreateHttpClient("gateway");
+
+    private async Task TrackStartStatesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var notification in App.ResourceNotifications.WatchAsync(cancellationToken))
+            {
+                _startStates[notification.ResourceId] = $"{notification.Snapshot.State?.Text ?? "unknown"}, {notification.Snapshot.HealthStatus?.ToString() ?? "no health yet"}";
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
 
     /// <summary>Waits until <paramref name="count"/> distinct replicas of a project report healthy, so reads really spread.</summary>
     private async Task WaitForHealthyReplicasAsync(string resource, int count, CancellationToken cancellationToken)
