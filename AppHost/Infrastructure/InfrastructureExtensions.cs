@@ -86,9 +86,10 @@ public static class InfrastructureExtensions
         var rabbitData = RabbitMqDirectory(dataDirectory);
         // The broker's own epmd, run in the foreground so it stops with the platform; left to itself the broker would
         // start a daemon epmd that outlives it, one more on every run.
-        var epmd = builder.AddExecutable(ResourceNames.Messaging + "-epmd", probe.Epmd!, rabbitData, "-port", Text(epmdPort), "-address", "127.0.0.1")
+        var epmdName = ResourceNames.Messaging + "-epmd";
+        var epmd = builder.AddExecutable(epmdName, probe.Epmd!, rabbitData, "-port", Text(epmdPort), "-address", "127.0.0.1")
             .WithEndpoint(port: epmdPort, name: "tcp", scheme: "tcp", isProxied: false)
-            .WithHealthCheck(AddTcpHealthCheck(builder, ResourceNames.Messaging + "-epmd", epmdPort));
+            .WithHealthCheck(AddTcpHealthCheck(builder, epmdName, epmdPort));
         var messaging = AddProcess(builder, ResourceNames.Messaging, probe.RabbitMqServer!, rabbitData, amqpPort, () => ReferenceExpression.Create(
                 $"amqp://guest:guest@127.0.0.1:{Text(amqpPort)}/"))
             .WithEnvironment("HOME", rabbitData)
