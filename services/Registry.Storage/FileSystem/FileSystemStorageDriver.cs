@@ -32,21 +32,36 @@ public sealed class FileSystemStorageDriver : IStorageDriver
         return Task.FromResult(file.Exists ? new StorageObjectInfo(file.Length, ETagOf(file), file.LastWriteTimeUtc) : null);
     }
 
-    public async Task<StorageObject?> ReadAsync(string path, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Synchronous: the objects read whole are small (links, manifests, records) and nearly always in the page cache, so
+    /// a read inline costs microseconds where a hop to the thread pool and back costs more than the read.
+    /// </remarks>
+    public Task<StorageObject?> ReadAsync(string path, CancellationToken cancellationToken = default)
     {
         var full = Resolve(path);
         try
         {
-            await using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous);
+            using var handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             // ETag and time from the opened handle, so they belong to the content read even if the path is replaced meanwhile.
-            var modified = File.GetLastWriteTimeUtc(stream.SafeFileHandle);
-            var content = new byte[stream.Length];
-            await stream.ReadExactlyAsync(content, cancellationToken);
-            return new StorageObject(content, ETagOf(modified, content.Length), modified);
+            var modified = File.GetLastWriteTimeUtc(handle);
+            var content = new byte[RandomAccess.GetLength(handle)];
+            var filled = 0;
+            int read;
+            while (filled < content.Length && (read = RandomAccess.Read(handle, content.AsSpan(filled), filled)) > 0)
+            {
+                filled += read;
+            }
+
+            if (filled < content.Length)
+            {
+                throw new EndOfStreamException($"{path} became shorter while it was read");
+            }
+
+            return Task.FromResult<StorageObject?>(new StorageObject(content, ETagOf(modified, content.Length), modified));
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            return null;
+            return Task.FromResult<StorageObject?>(null);
         }
     }
 
@@ -73,21 +88,24 @@ public sealed class FileSystemStorageDriver : IStorageDriver
     {
         var full = Resolve(path);
         var temp = $"{full}.{Guid.NewGuid():N}{TempSuffix}";
-        await using (var stream = InFolder(temp, () => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous)))
+        // Synchronous, as the fsync that follows is: the content is small and lands in the page cache.
+        using (var stream = InFolder(temp, () => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None)))
         {
-            await stream.WriteAsync(content, cancellationToken);
+            stream.Write(content.Span);
             if (_flushToDisk)
             {
                 stream.Flush(flushToDisk: true);
             }
         }
 
+        var moved = false;
         try
         {
             if (condition == default)
             {
                 var stamp = Stamp(temp, full);
                 File.Move(temp, full, overwrite: true);
+                moved = true;
                 return ETagOf(stamp, content.Length);
             }
 
@@ -102,12 +120,16 @@ public sealed class FileSystemStorageDriver : IStorageDriver
 
                 var stamp = Stamp(temp, full);
                 File.Move(temp, full, overwrite: true);
+                moved = true;
                 return ETagOf(stamp, content.Length);
             }
         }
         finally
         {
-            File.Delete(temp);
+            if (!moved)
+            {
+                File.Delete(temp);
+            }
         }
     }
 
