@@ -13,7 +13,8 @@
 # Environment: ROUNDS (default 1; results are the median of the rounds), OUT (results directory, default
 #   /tmp/registry-bench-auth/<timestamp>), BASE_PORT (default 5180; the setups use BASE_PORT..BASE_PORT+3), SKIP_BUILD=1,
 #   DURATION (seconds measured per measurement, default 10), WARMUP (seconds before each, default 10: on 2 shared cores
-#   three freshly started processes are still compiling their hot paths at tier 1 after several seconds of load).
+#   three freshly started processes are still compiling their hot paths at tier 1 after several seconds of load),
+#   READY_TO_RUN=1 (run the servers as deploy/publish.sh publishes them, compiled ahead of time).
 set -euo pipefail
 # Throughput is measured without the tiers' request rates (they would cap it by design).
 export RateLimits__Enabled=false
@@ -73,6 +74,14 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   log "building Release (Standalone, Gateway, Auth, Distribution, Benchmarks)"
   for project in services/Registry.Standalone services/Registry.Gateway services/Registry.Auth services/Registry.Distribution tests/Registry.Benchmarks; do
     dotnet build "$project" -c Release -nologo -v q -clp:ErrorsOnly
+  done
+fi
+if [ "${READY_TO_RUN:-0}" = 1 ]; then
+  # The servers as deploy/publish.sh ships them: compiled ahead of time (ReadyToRun), into this run's own folder.
+  log "publishing the servers ReadyToRun (deploy/publish.sh)"
+  OUT="$WORK/published" bash deploy/publish.sh Registry.Standalone Registry.Gateway Registry.Auth Registry.Distribution
+  for name in Standalone Gateway Auth Distribution; do
+    declare "$(echo "$name" | tr '[:lower:]' '[:upper:]')_DLL=$WORK/published/Registry.$name/Registry.$name.dll"
   done
 fi
 
