@@ -12,7 +12,7 @@
 #   --warmup, --phases, --manifest-methods or --manifest-concurrency, which this script sets]
 # Environment: ROUNDS (default 1; results are the median of the rounds), OUT (results directory, default
 #   /tmp/registry-bench-auth/<timestamp>), BASE_PORT (default 5180; the setups use BASE_PORT..BASE_PORT+3), SKIP_BUILD=1,
-#   DURATION (seconds measured per measurement, default 10), WARMUP (seconds before each, default 10: on 2 shared cores
+#   DURATION (seconds measured per measurement, default 10), WARMUP (seconds before each, default 60: on 2 shared cores
 #   three freshly started processes are still compiling their hot paths at tier 1 after several seconds of load),
 #   READY_TO_RUN=1 (run the servers as deploy/publish.sh publishes them, compiled ahead of time).
 set -euo pipefail
@@ -29,7 +29,7 @@ AUTH_PORT="$((BASE_PORT + 2))"
 DIST_PORT="$((BASE_PORT + 3))"
 OUT="${OUT:-/tmp/registry-bench-auth/$(date -u +%Y%m%dT%H%M%SZ)}"
 DURATION="${DURATION:-10}"
-WARMUP="${WARMUP:-10}"
+WARMUP="${WARMUP:-60}"
 BIN="bin/Release/net10.0"
 STANDALONE_DLL="$ROOT/services/Registry.Standalone/$BIN/Registry.Standalone.dll"
 GATEWAY_DLL="$ROOT/services/Registry.Gateway/$BIN/Registry.Gateway.dll"
