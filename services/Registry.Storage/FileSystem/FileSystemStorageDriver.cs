@@ -258,27 +258,36 @@ public sealed class FileSystemStorageDriver : IStorageDriver
     public async Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken = default)
     {
         var full = Resolve(prefix);
+        await DeleteTreeAsync(full, cancellationToken);
+        PruneEmptyDirectories(Path.GetDirectoryName(full)!);
+    }
+
+    /// <summary>
+    /// Deletes a folder and everything in it. A writer still busy in the tree (a scan, an event or an upload finishing)
+    /// may create a file while it is being deleted ("Directory not empty"): what is there then goes on the next attempt.
+    /// </summary>
+    internal static async Task DeleteTreeAsync(string directory, CancellationToken cancellationToken)
+    {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                Directory.Delete(full, recursive: true);
-                break;
+                Directory.Delete(directory, recursive: true);
+                return;
             }
             catch (DirectoryNotFoundException)
             {
-                break;
+                return;
             }
-            catch (IOException) when (attempt < 5)
+            catch (IOException) when (attempt < TreeDeleteAttempts)
             {
-                // Another writer created a file in the tree while it was being deleted ("Directory not empty"): what
-                // is there now is deleted on the next attempt.
-                await Task.Delay(attempt * 10, cancellationToken);
+                await Task.Delay(Math.Min(attempt * 10, 100), cancellationToken);
             }
         }
-
-        PruneEmptyDirectories(Path.GetDirectoryName(full)!);
     }
+
+    /// <summary>About 1.5 s of attempts: outlasts the writes a request or background task already under way makes.</summary>
+    private const int TreeDeleteAttempts = 20;
 
     public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -17,14 +17,6 @@ public sealed class FileSystemStorageDriverFactory(string rootDirectory, bool fl
     {
         var directory = Path.Combine(rootDirectory, "registries", Oci.OciGrammar.IsRegistryName(registry) ? registry : throw new ArgumentException("invalid registry name", nameof(registry)));
         _drivers.TryRemove(registry, out _);
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-
-        return Task.CompletedTask;
+        return FileSystemStorageDriver.DeleteTreeAsync(directory, cancellationToken);
     }
 }
