@@ -45,16 +45,9 @@ public sealed class FileSystemStorageDriver : IStorageDriver
             // ETag and time from the opened handle, so they belong to the content read even if the path is replaced meanwhile.
             var modified = File.GetLastWriteTimeUtc(handle);
             var content = new byte[RandomAccess.GetLength(handle)];
-            var filled = 0;
-            int read;
-            while (filled < content.Length && (read = RandomAccess.Read(handle, content.AsSpan(filled), filled)) > 0)
+            using (var stream = new FileStream(handle, FileAccess.Read, 1))
             {
-                filled += read;
-            }
-
-            if (filled < content.Length)
-            {
-                throw new EndOfStreamException($"{path} became shorter while it was read");
+                stream.ReadExactly(content);
             }
 
             return Task.FromResult<StorageObject?>(new StorageObject(content, ETagOf(modified, content.Length), modified));
@@ -98,14 +91,12 @@ public sealed class FileSystemStorageDriver : IStorageDriver
             }
         }
 
-        var moved = false;
         try
         {
             if (condition == default)
             {
                 var stamp = Stamp(temp, full);
                 File.Move(temp, full, overwrite: true);
-                moved = true;
                 return ETagOf(stamp, content.Length);
             }
 
@@ -120,16 +111,13 @@ public sealed class FileSystemStorageDriver : IStorageDriver
 
                 var stamp = Stamp(temp, full);
                 File.Move(temp, full, overwrite: true);
-                moved = true;
                 return ETagOf(stamp, content.Length);
             }
         }
-        finally
+        catch
         {
-            if (!moved)
-            {
-                File.Delete(temp);
-            }
+            File.Delete(temp);
+            throw;
         }
     }
 
