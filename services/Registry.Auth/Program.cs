@@ -1,7 +1,7 @@
 using Registry.Auth;
 using Registry.Security;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = RegistryWebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddAuth();

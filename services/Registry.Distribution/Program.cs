@@ -2,7 +2,7 @@ using Registry.Distribution;
 using Registry.Distribution.Apis;
 using Registry.Messaging;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = RegistryWebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddDistribution();

@@ -1,7 +1,7 @@
 using Registry.Gateway;
 using Registry.Security;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = RegistryWebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddGateway();

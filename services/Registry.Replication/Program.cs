@@ -2,7 +2,7 @@ using Registry.Messaging;
 using Registry.Replication;
 using Registry.Security;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = RegistryWebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddReplication();

@@ -3,7 +3,7 @@ using Registry.Scanner;
 using Registry.Security;
 
 var command = ScannerCommands.Parse(args, out var hostArgs);
-var builder = WebApplication.CreateBuilder(hostArgs);
+var builder = RegistryWebApplication.CreateBuilder(hostArgs);
 
 builder.AddServiceDefaults();
 builder.AddScanner();

@@ -1,7 +1,7 @@
 using Registry.Standalone;
 
 var command = Registry.Scanner.ScannerCommands.Parse(args, out var hostArgs);
-var builder = WebApplication.CreateBuilder(hostArgs);
+var builder = RegistryWebApplication.CreateBuilder(hostArgs);
 
 builder.AddStandalone(hostArgs);
 

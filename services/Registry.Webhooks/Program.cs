@@ -2,7 +2,7 @@ using Registry.Messaging;
 using Registry.Security;
 using Registry.Webhooks;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = RegistryWebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddWebhooks();

@@ -22,6 +22,9 @@ internal sealed record BenchSettings
     public int BlobCount { get; init; } = 16;
     public int BlobConcurrency { get; init; } = 4;
     public int PullPasses { get; init; } = 4;
+
+    /// <summary>Blobs pushed and pulled once, untimed, before the measured pushes.</summary>
+    public int BlobWarmup { get; init; } = 48;
     public int ManifestConcurrency { get; init; } = 32;
     public IReadOnlyList<HttpMethod> ManifestMethods { get; init; } = [HttpMethod.Head, HttpMethod.Get];
     public int TokenConcurrency { get; init; } = 16;
@@ -60,7 +63,7 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
             {
                 ["phases"] = string.Join(',', settings.Phases),
                 ["seed"] = _runId,
-                ["blob"] = $"{settings.BlobCount} x {settings.BlobSizeMib} MiB, {settings.BlobConcurrency} concurrent, {settings.PullPasses} pull passes",
+                ["blob"] = $"{settings.BlobCount} x {settings.BlobSizeMib} MiB, {settings.BlobConcurrency} concurrent, {settings.PullPasses} pull passes, after {settings.BlobWarmup} blobs pushed and pulled untimed",
                 ["manifest"] = $"{string.Join('+', settings.ManifestMethods)}, {settings.ManifestConcurrency} connections, {settings.ManifestDuration.TotalSeconds} s after {settings.Warmup.TotalSeconds} s warm-up",
                 ["tokens"] = $"{settings.TokenConcurrency} clients, {settings.ManifestDuration.TotalSeconds} s after {settings.Warmup.TotalSeconds} s warm-up, refresh token too: {settings.TokenRefresh}",
                 ["auth"] = settings.Username is null ? "no credentials" : $"Basic credentials of {settings.Username} for bearer tokens",
@@ -129,6 +132,7 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(PhaseTimeout);
+        await WarmUpBlobsAsync(client, size, timeout.Token);
         var rssBefore = RssSampler.CurrentMib(settings.ServerPid);
         await using var sampler = RssSampler.Start(settings.ServerPid);
 
@@ -185,6 +189,36 @@ internal sealed class Benchmark(BenchSettings settings, TextWriter log)
 
             result.Add("blob_rss_peak_mib", "server peak RSS during blob push+pull", peak, "MiB", higherIsBetter: false);
         }
+    }
+
+    /// <summary>
+    /// Pushes and pulls other blobs of the same size, untimed, as the manifest phases warm up before measuring: a
+    /// JIT-compiled server reaches its steady speed only once tiered compilation has recompiled its hot paths, which
+    /// takes more requests than the measured pushes make, while a server compiled ahead of time starts at it.
+    /// </summary>
+    private async Task WarmUpBlobsAsync(RegistryClient client, int size, CancellationToken cancellationToken)
+    {
+        if (settings.BlobWarmup == 0)
+        {
+            return;
+        }
+
+        log.WriteLine($"[{settings.Name}] blobs: warm-up, {settings.BlobWarmup} x {settings.BlobSizeMib} MiB pushed and pulled, {settings.BlobConcurrency} concurrent");
+        var repository = $"bench-{_runId}/blobs-warmup";
+        var next = -1;
+        await RunWorkersAsync(settings.BlobConcurrency, async () =>
+        {
+            var content = GC.AllocateUninitializedArray<byte>(size);
+            var buffer = new byte[1 << 20];
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < settings.BlobWarmup)
+            {
+                new Prng(~settings.Seed * 1_000_003 + (ulong)index).Fill(content);
+                var digest = Payload.Digest(content);
+                await client.PushBlobAsync(repository, content, digest, cancellationToken);
+                await client.PullBlobAsync(repository, digest, buffer, null, cancellationToken);
+            }
+        });
     }
 
     private async Task ManifestsAsync(RegistryClient client, RunResult result, CancellationToken cancellationToken)

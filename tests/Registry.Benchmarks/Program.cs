@@ -16,6 +16,7 @@ var seed = new Option<ulong?>("--seed") { Description = "Seed for the generated 
 var blobSize = new Option<int>("--blob-size-mib") { DefaultValueFactory = _ => 64 };
 var blobCount = new Option<int>("--blob-count") { DefaultValueFactory = _ => 16 };
 var blobConcurrency = new Option<int>("--blob-concurrency") { DefaultValueFactory = _ => 4 };
+var blobWarmup = new Option<int>("--blob-warmup") { Description = "Blobs pushed and pulled untimed before the measured blob pushes", DefaultValueFactory = _ => 48 };
 var pullPasses = new Option<int>("--pull-passes") { Description = "How many times the pushed blobs are pulled", DefaultValueFactory = _ => 4 };
 var manifestConcurrency = new Option<int>("--manifest-concurrency") { DefaultValueFactory = _ => 32 };
 var manifestMethods = new Option<string>("--manifest-methods") { Description = "Comma-separated: head, get", DefaultValueFactory = _ => "head,get" };
@@ -30,7 +31,7 @@ var memoryGib = new Option<double>("--memory-blob-gib") { DefaultValueFactory = 
 
 var root = new RootCommand("Registry benchmark: blob push/pull throughput, manifest HEAD/GET rate and latency, small images, memory under a large blob, token issuance")
 {
-    registry, name, json, markdown, phases, mode, serverPid, processes, username, password, seed, blobSize, blobCount, blobConcurrency, pullPasses,
+    registry, name, json, markdown, phases, mode, serverPid, processes, username, password, seed, blobSize, blobCount, blobConcurrency, blobWarmup, pullPasses,
     manifestConcurrency, manifestMethods, tokenConcurrency, tokenRefresh, tokenService, duration, warmup, images, imageConcurrency, memoryGib,
 };
 
@@ -101,6 +102,7 @@ root.SetAction(async (parse, cancellationToken) =>
         BlobSizeMib = Clamp(parse.GetValue(blobSize), 1, 1024),
         BlobCount = Clamp(parse.GetValue(blobCount), 1, 256),
         BlobConcurrency = Clamp(parse.GetValue(blobConcurrency), 1, 64),
+        BlobWarmup = Clamp(parse.GetValue(blobWarmup), 0, 1000),
         PullPasses = Clamp(parse.GetValue(pullPasses), 1, 100),
         ManifestConcurrency = Clamp(parse.GetValue(manifestConcurrency), 1, 512),
         ManifestMethods = methods,

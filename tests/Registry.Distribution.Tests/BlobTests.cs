@@ -260,6 +260,47 @@ public sealed class BlobTests(RegistryFixture fixture) : IClassFixture<RegistryF
     }
 
     [Fact]
+    public async Task Clients_that_close_as_soon_as_a_large_blob_has_arrived_leave_no_error_behind()
+    {
+        var repository = OciClient.NewRepository();
+        var content = OciClient.RandomBytes(16 * 1024 * 1024);
+        var digest = await _client.PushBlobAsync(repository, content);
+        var request = System.Text.Encoding.ASCII.GetBytes($"GET /v2/{repository}/blobs/{digest} HTTP/1.1\r\nHost: {fixture.App.BaseAddress.Authority}\r\n\r\n");
+
+        var logged = fixture.App.Log.Lines;
+
+        // Each client hangs up the moment the last byte is in, racing the server's own shutdown of the connection.
+        await Parallel.ForEachAsync(Enumerable.Range(0, 48), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, cancellationToken) =>
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync(fixture.App.BaseAddress.Host, fixture.App.BaseAddress.Port, cancellationToken);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(request, cancellationToken);
+            var received = new List<byte>(content.Length + 4096);
+            var buffer = new byte[256 * 1024];
+            var bodyStart = -1;
+            while (bodyStart < 0 || received.Count < bodyStart + content.Length)
+            {
+                var read = await stream.ReadAsync(buffer, cancellationToken);
+                Assert.True(read > 0, "the connection ended before the whole blob arrived");
+                received.AddRange(buffer.AsSpan(0, read));
+                if (bodyStart < 0 && received.ToArray().AsSpan().IndexOf("\r\n\r\n"u8) is var headEnd and >= 0)
+                {
+                    bodyStart = headEnd + 4;
+                }
+            }
+
+            tcp.Close();
+            var text = received.ToArray();
+            Assert.StartsWith("HTTP/1.1 200", System.Text.Encoding.ASCII.GetString(text, 0, 12));
+            Assert.Equal(content, text[bodyStart..]);
+        });
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.DoesNotContain(fixture.App.Log.Lines.Except(logged), line => line.Contains("Error", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_range_of_a_large_blob_and_a_small_blob_keep_the_connection_open()
     {
         var repository = OciClient.NewRepository();

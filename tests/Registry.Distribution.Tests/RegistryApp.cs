@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Registry.Testing;
 using standalone::Registry.Standalone;
 
 namespace Registry.Distribution.Tests;
@@ -29,6 +30,7 @@ public abstract class InProcessHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddProvider(Log);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _app = builder.Build();
         map(_app);
@@ -37,6 +39,9 @@ public abstract class InProcessHost : IAsyncDisposable
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The host's warnings and errors.</summary>
+    public HostLog Log { get; } = new();
 
     public IServiceProvider Services => _app.Services;
 

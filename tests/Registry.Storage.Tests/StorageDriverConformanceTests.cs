@@ -223,6 +223,28 @@ public abstract class StorageDriverConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Appends_across_block_and_buffer_boundaries_keep_every_byte_in_order()
+    {
+        // Sizes that start and end on and off 4 KiB blocks and span the 1 MiB copy buffer: the filesystem driver writes
+        // whole blocks of an append that starts on a block directly to the device and the rest through the page cache.
+        int[] sizes = [3 * 4096, 1024 * 1024 + 100, 5000, 4096 - 5000 % 4096 + 4096 - 100, 2 * 1024 * 1024, 1];
+        var expected = new MemoryStream();
+        foreach (var size in sizes)
+        {
+            var chunk = new byte[size];
+            Random.Shared.NextBytes(chunk);
+            Assert.Equal(expected.Length + size, await Driver.AppendAsync("uploads/u/data", new MemoryStream(chunk), expected.Length));
+            expected.Write(chunk);
+        }
+
+        await using var stored = await Driver.OpenReadAsync("uploads/u/data");
+        var actual = new MemoryStream();
+        await stored.CopyToAsync(actual);
+        Assert.Equal(expected.ToArray(), actual.ToArray());
+        Assert.Equal(expected.Length, (await Driver.GetInfoAsync("uploads/u/data"))!.Size);
+    }
+
+    [Fact]
     public async Task Empty_append_at_zero_creates_an_empty_object_that_can_be_appended_from_zero()
     {
         Assert.Equal(0, await Driver.AppendAsync("data", Stream(string.Empty), 0));

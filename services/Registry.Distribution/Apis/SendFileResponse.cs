@@ -53,9 +53,10 @@ internal static class SendFileResponse
             // Opening the file failed before a byte was sent: the caller copies from the stream it already holds.
             return false;
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
-            // The client went away or stalled mid-transfer; the connection is closed below.
+            // The client went away or stalled mid-transfer; the connection is closed below. A client that read the
+            // whole response and closed at once may even have had Kestrel dispose the socket before the shutdown.
         }
 
         context.Abort();

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Win32.SafeHandles;
 using System.Runtime.CompilerServices;
 
@@ -12,7 +11,6 @@ public sealed class FileSystemStorageDriver : IStorageDriver
 {
     private const string TempSuffix = ".tmp";
     private const string LockSuffix = ".lock";
-    private const int CopyBufferSize = 1024 * 1024;
 
     private readonly string _root;
     private readonly bool _flushToDisk;
@@ -152,56 +150,77 @@ public sealed class FileSystemStorageDriver : IStorageDriver
 
         using (appendLock)
         {
-            var mode = expectedOffset == 0 ? FileMode.OpenOrCreate : FileMode.Open;
-            FileStream stream;
+            SafeFileHandle file;
             try
             {
-                // Unbuffered and synchronous: each write is one pwrite into the page cache, cheaper inline than
-                // through a thread-pool hop; reads from the request fill the whole buffer first so writes stay large.
-                stream = new FileStream(full, mode, FileAccess.Write, FileShare.Read | FileShare.Delete, 0, FileOptions.None);
+                file = File.OpenHandle(full, expectedOffset == 0 ? FileMode.OpenOrCreate : FileMode.Open, FileAccess.Write, FileShare.Read | FileShare.Delete);
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
                 throw new StoragePreconditionFailedException(path);
             }
 
-            using (stream)
+            using (file)
             {
-                if (stream.Length != expectedOffset)
+                if (RandomAccess.GetLength(file) != expectedOffset)
                 {
                     throw new StoragePreconditionFailedException(path);
                 }
 
-                stream.Seek(expectedOffset, SeekOrigin.Begin);
-                var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-                try
-                {
-                    int read;
-                    var position = expectedOffset;
-                    while ((read = await content.ReadAtLeastAsync(buffer.AsMemory(0, CopyBufferSize), CopyBufferSize, throwOnEndOfStream: false, cancellationToken)) > 0)
-                    {
-                        stream.Write(buffer, 0, read);
-                        if (_flushToDisk)
-                        {
-                            Writeback.Start(stream.SafeFileHandle, position, read);
-                        }
-
-                        position += read;
-                    }
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-
+                var length = await CopyToFileAsync(content, file, expectedOffset, cancellationToken);
                 if (_flushToDisk)
                 {
-                    stream.Flush(flushToDisk: true);
+                    RandomAccess.FlushToDisk(file);
                 }
 
-                return stream.Length;
+                return length;
             }
         }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="content"/> into <paramref name="file"/> from <paramref name="position"/> on, with synchronous
+    /// writes (cheaper inline than through a thread-pool hop), each of a whole buffer read from the request. A durable
+    /// append that starts on a block boundary writes its whole blocks directly to the device (<see cref="DirectIo"/>);
+    /// the last partial block, and every other append, goes through the page cache, which
+    /// <see cref="Writeback"/> starts writing out at once when the append is to be flushed.
+    /// </summary>
+    /// <returns>The file's length after the copy.</returns>
+    private async Task<long> CopyToFileAsync(Stream content, SafeFileHandle file, long position, CancellationToken cancellationToken)
+    {
+        var direct = _flushToDisk && position % DirectIo.Alignment == 0 && DirectIo.TryEnable(file);
+        using var buffer = AlignedBuffer.Rent();
+        var memory = buffer.Memory;
+        int read;
+        while ((read = await content.ReadAtLeastAsync(memory, memory.Length, throwOnEndOfStream: false, cancellationToken)) > 0)
+        {
+            var data = memory.Span[..read];
+            if (direct)
+            {
+                var blocks = read - (read % DirectIo.Alignment);
+                RandomAccess.Write(file, data[..blocks], position);
+                position += blocks;
+                data = data[blocks..];
+                if (data.IsEmpty)
+                {
+                    continue;
+                }
+
+                // Only the end of the content fills less than the buffer: no direct write follows this one.
+                DirectIo.Disable(file);
+                direct = false;
+            }
+
+            RandomAccess.Write(file, data, position);
+            if (_flushToDisk)
+            {
+                Writeback.Start(file, position, data.Length);
+            }
+
+            position += data.Length;
+        }
+
+        return position;
     }
 
     public Task MoveAsync(string source, string destination, CancellationToken cancellationToken = default)
