@@ -225,8 +225,8 @@ public abstract class StorageDriverConformanceTests : IAsyncLifetime
     [Fact]
     public async Task Appends_across_block_and_buffer_boundaries_keep_every_byte_in_order()
     {
-        // Sizes that start and end on and off 4 KiB blocks and span the 1 MiB copy buffer: the filesystem driver writes
-        // whole blocks of an append that starts on a block directly to the device and the rest through the page cache.
+        // Sizes that start and end on and off 4 KiB blocks and span the filesystem driver's 1 MiB copy buffer; Azure
+        // appends blocks of at most 4 MiB.
         int[] sizes = [3 * 4096, 1024 * 1024 + 100, 5000, 4096 - 5000 % 4096 + 4096 - 100, 2 * 1024 * 1024, 1];
         var expected = new MemoryStream();
         foreach (var size in sizes)

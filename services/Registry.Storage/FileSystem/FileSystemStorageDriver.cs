@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Win32.SafeHandles;
 using System.Runtime.CompilerServices;
 
@@ -11,6 +12,7 @@ public sealed class FileSystemStorageDriver : IStorageDriver
 {
     private const string TempSuffix = ".tmp";
     private const string LockSuffix = ".lock";
+    private const int CopyBufferSize = 1024 * 1024;
 
     private readonly string _root;
     private readonly bool _flushToDisk;
@@ -180,47 +182,33 @@ public sealed class FileSystemStorageDriver : IStorageDriver
 
     /// <summary>
     /// Copies <paramref name="content"/> into <paramref name="file"/> from <paramref name="position"/> on, with synchronous
-    /// writes (cheaper inline than through a thread-pool hop), each of a whole buffer read from the request. A durable
-    /// append that starts on a block boundary writes its whole blocks directly to the device (<see cref="DirectIo"/>);
-    /// the last partial block, and every other append, goes through the page cache, which
-    /// <see cref="Writeback"/> starts writing out at once when the append is to be flushed.
+    /// writes into the page cache (cheaper inline than through a thread-pool hop), each of a whole buffer read from the
+    /// request; when the append is to be flushed, <see cref="Writeback"/> starts writing each one out at once.
     /// </summary>
     /// <returns>The file's length after the copy.</returns>
     private async Task<long> CopyToFileAsync(Stream content, SafeFileHandle file, long position, CancellationToken cancellationToken)
     {
-        var direct = _flushToDisk && position % DirectIo.Alignment == 0 && DirectIo.TryEnable(file);
-        using var buffer = AlignedBuffer.Rent();
-        var memory = buffer.Memory;
-        int read;
-        while ((read = await content.ReadAtLeastAsync(memory, memory.Length, throwOnEndOfStream: false, cancellationToken)) > 0)
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
         {
-            var data = memory.Span[..read];
-            if (direct)
+            int read;
+            while ((read = await content.ReadAtLeastAsync(buffer.AsMemory(0, CopyBufferSize), CopyBufferSize, throwOnEndOfStream: false, cancellationToken)) > 0)
             {
-                var blocks = read - (read % DirectIo.Alignment);
-                RandomAccess.Write(file, data[..blocks], position);
-                position += blocks;
-                data = data[blocks..];
-                if (data.IsEmpty)
+                RandomAccess.Write(file, buffer.AsSpan(0, read), position);
+                if (_flushToDisk)
                 {
-                    continue;
+                    Writeback.Start(file, position, read);
                 }
 
-                // Only the end of the content fills less than the buffer: no direct write follows this one.
-                DirectIo.Disable(file);
-                direct = false;
+                position += read;
             }
 
-            RandomAccess.Write(file, data, position);
-            if (_flushToDisk)
-            {
-                Writeback.Start(file, position, data.Length);
-            }
-
-            position += data.Length;
+            return position;
         }
-
-        return position;
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public Task MoveAsync(string source, string destination, CancellationToken cancellationToken = default)
