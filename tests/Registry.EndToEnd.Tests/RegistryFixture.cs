@@ -155,9 +155,29 @@ public class RegistryFixture : IAsyncLifetime
         return client;
     }
 
-    public Task<CliResult> Skopeo(params string[] arguments) => RunAndCheck("skopeo", arguments);
+    public Task<CliResult> Skopeo(params string[] arguments) => TakingTurnsWithPodmanStore(() => RunAndCheck("skopeo", arguments));
 
-    public Task<CliResult> Podman(params string[] arguments) => RunAndCheck("podman", arguments);
+    public Task<CliResult> Podman(params string[] arguments) => TakingTurnsWithPodmanStore(() => RunAndCheck("podman", arguments));
+
+    /// <summary>
+    /// podman's image store is one per machine, shared by the test collections that run side by side: a <c>podman rmi</c>
+    /// in one removes a base layer that a <c>skopeo copy</c> into the store in another is committing at that moment
+    /// ("layer not known"). podman and skopeo therefore take turns.
+    /// </summary>
+    private static async Task<T> TakingTurnsWithPodmanStore<T>(Func<Task<T>> run)
+    {
+        await PodmanStore.WaitAsync();
+        try
+        {
+            return await run();
+        }
+        finally
+        {
+            PodmanStore.Release();
+        }
+    }
+
+    private static readonly SemaphoreSlim PodmanStore = new(1, 1);
 
     /// <summary>Runs a client command and fails the test with its output and the server's unless it exits 0.</summary>
     public async Task<CliResult> RunAndCheck(string program, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
@@ -179,7 +199,10 @@ public class RegistryFixture : IAsyncLifetime
     }
 
     /// <summary>Runs a command whose failure does not matter (cleanup).</summary>
-    public static async Task Quietly(string program, params string[] arguments) => await Cli.RunAsync(program, arguments, TimeSpan.FromSeconds(60));
+    public static async Task Quietly(string program, params string[] arguments) =>
+        await (program is "podman" or "skopeo"
+            ? TakingTurnsWithPodmanStore(() => Cli.RunAsync(program, arguments, TimeSpan.FromSeconds(60)))
+            : Cli.RunAsync(program, arguments, TimeSpan.FromSeconds(60)));
 
     /// <summary>
     /// A call to the management API of the default registry (<c>/api/registries/default{path}</c>) as the admin user, with
