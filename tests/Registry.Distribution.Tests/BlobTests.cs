@@ -265,7 +265,7 @@ public sealed class BlobTests(RegistryFixture fixture) : IClassFixture<RegistryF
         var repository = OciClient.NewRepository();
         var content = OciClient.RandomBytes(16 * 1024 * 1024);
         var digest = await _client.PushBlobAsync(repository, content);
-        var request = System.Text.Encoding.ASCII.GetBytes($"GET /v2/{repository}/blobs/{digest} HTTP/1.1\r\nHost: {fixture.App.BaseAddress.Authority}\r\n\r\n");
+        var request = RawBlobGet(repository, digest);
 
         var logged = fixture.App.Log.Lines;
 
@@ -284,7 +284,7 @@ public sealed class BlobTests(RegistryFixture fixture) : IClassFixture<RegistryF
                 var read = await stream.ReadAsync(buffer, cancellationToken);
                 Assert.True(read > 0, "the connection ended before the whole blob arrived");
                 received.AddRange(buffer.AsSpan(0, read));
-                if (bodyStart < 0 && received.ToArray().AsSpan().IndexOf("\r\n\r\n"u8) is var headEnd and >= 0)
+                if (bodyStart < 0 && System.Runtime.InteropServices.CollectionsMarshal.AsSpan(received).IndexOf("\r\n\r\n"u8) is var headEnd and >= 0)
                 {
                     bodyStart = headEnd + 4;
                 }
@@ -330,8 +330,7 @@ public sealed class BlobTests(RegistryFixture fixture) : IClassFixture<RegistryF
         tcp.ReceiveBufferSize = 64 * 1024;
         await tcp.ConnectAsync(fixture.App.BaseAddress.Host, fixture.App.BaseAddress.Port);
         var stream = tcp.GetStream();
-        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
-            $"GET /v2/{repository}/blobs/{digest} HTTP/1.1\r\nHost: {fixture.App.BaseAddress.Authority}\r\n\r\n"));
+        await stream.WriteAsync(RawBlobGet(repository, digest));
 
         // Kestrel's minimum response data rate (240 bytes/s, judged every 5 s grace period) applies to what the client
         // acknowledges: reading nothing for 12 s stalls the send, and the server gives up on the connection.
@@ -355,4 +354,8 @@ public sealed class BlobTests(RegistryFixture fixture) : IClassFixture<RegistryF
         Assert.False(timeout.IsCancellationRequested, "the server kept the stalled connection open");
         Assert.True(received < content.Length, $"received {received} bytes of a {content.Length}-byte blob: the send was not cut off");
     }
+
+    /// <summary>A blob GET as a client writes it on a raw connection.</summary>
+    private byte[] RawBlobGet(string repository, string digest) =>
+        System.Text.Encoding.ASCII.GetBytes($"GET /v2/{repository}/blobs/{digest} HTTP/1.1\r\nHost: {fixture.App.BaseAddress.Authority}\r\n\r\n");
 }

@@ -199,10 +199,11 @@ public class RegistryFixture : IAsyncLifetime
     }
 
     /// <summary>Runs a command whose failure does not matter (cleanup).</summary>
-    public static async Task Quietly(string program, params string[] arguments) =>
-        await (program is "podman" or "skopeo"
-            ? TakingTurnsWithPodmanStore(() => Cli.RunAsync(program, arguments, TimeSpan.FromSeconds(60)))
-            : Cli.RunAsync(program, arguments, TimeSpan.FromSeconds(60)));
+    public static async Task Quietly(string program, params string[] arguments)
+    {
+        Task<CliResult> Run() => Cli.RunAsync(program, arguments, TimeSpan.FromSeconds(60));
+        await (program is "podman" or "skopeo" ? TakingTurnsWithPodmanStore(Run) : Run());
+    }
 
     /// <summary>
     /// A call to the management API of the default registry (<c>/api/registries/default{path}</c>) as the admin user, with
