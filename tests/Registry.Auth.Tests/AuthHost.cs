@@ -54,7 +54,7 @@ public sealed class AuthHost : IAsyncDisposable
     {
         var clock = new TestClock();
         var logs = new LogCapture();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        var builder = RegistryWebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.AddStandalone([]);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

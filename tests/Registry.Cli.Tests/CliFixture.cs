@@ -44,7 +44,7 @@ public sealed class CliFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_directory);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        var builder = RegistryWebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.AddStandalone([]);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

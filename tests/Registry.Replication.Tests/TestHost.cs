@@ -1,5 +1,6 @@
 extern alias standalone;
 
+using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -91,7 +92,7 @@ public sealed class TestHost : IAsyncDisposable
 
         try
         {
-            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+            var builder = RegistryWebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
 
             // The settings go in before the composition (some registrations read configuration while registering) and
             // again after it, over the defaults the standalone composition adds (its data directory).

@@ -1,5 +1,6 @@
 extern alias standalone;
 
+using Microsoft.Extensions.Hosting;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
@@ -89,7 +90,7 @@ public sealed partial class ScannerHost : IAsyncDisposable
             ["Scanner:DatabaseRefreshInterval"] = "00:00:01",
             ["Logging:LogLevel:Default"] = "Warning",
         };
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
+        var builder = RegistryWebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton<ScanEvents>();
         builder.AddRegistryConsumers(bus => bus.AddConsumer<ScanCompletedRecorder>());

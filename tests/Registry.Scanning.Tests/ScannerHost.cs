@@ -1,5 +1,6 @@
 extern alias standalone;
 
+using Microsoft.Extensions.Hosting;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
@@ -46,7 +47,7 @@ public sealed class ScannerHost : IAsyncDisposable
     public static async Task<ScannerHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
         var directory = Directory.CreateTempSubdirectory("registry-scanner-tests-").FullName;
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
+        var builder = RegistryWebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Storage:Driver"] = "FileSystem",

@@ -165,7 +165,7 @@ public sealed class TestHost : IAsyncDisposable
 
     private static async Task<TestHost> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<WebApplicationBuilder> compose, Action<WebApplication> map)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        var builder = RegistryWebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
 
         // Some registrations read configuration while registering (the bus reads ConnectionStrings:messaging), so the
         // settings go in first; and again afterwards, over the defaults a composition adds (the standalone data directory).
