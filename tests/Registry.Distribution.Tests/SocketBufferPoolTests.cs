@@ -54,7 +54,7 @@ public sealed class SocketBufferPoolTests(RegistryFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task The_host_receives_into_the_pool_and_a_streamed_upload_keeps_every_byte()
+    public async Task The_host_gives_kestrel_the_pool_and_a_streamed_upload_keeps_every_byte()
     {
         Assert.IsType<SocketBufferPool.Factory>(fixture.App.Services.GetRequiredService<IMemoryPoolFactory<byte>>());
 
