@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Connections;
 
@@ -11,42 +12,84 @@ namespace Microsoft.Extensions.Hosting;
 /// half a million system calls per GB uploaded. Blocks of <see cref="BlockSize"/> let one call take what a loopback or
 /// LAN socket has queued (docs/benchmarks.md, ADR 0018).
 /// </summary>
-public sealed class SocketBufferPool : MemoryPool<byte>
+public sealed class SocketBufferPool(Counter<long>? allocatedBytes = null) : MemoryPool<byte>
 {
     public const int BlockSize = 64 * 1024;
+
+    public const string MeterName = "Registry.SocketBuffers";
 
     /// <summary>Blocks kept for reuse beyond this many are left to the garbage collector.</summary>
     private const int MaxRetainedBlocks = 256;
 
     private readonly ConcurrentQueue<Block> retained = new();
+    private int retainedCount;
 
     public override int MaxBufferSize => BlockSize;
+
+    /// <summary>Bytes held for reuse, not rented.</summary>
+    public long PooledBytes => (long)Volatile.Read(ref retainedCount) * BlockSize;
 
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         if (minBufferSize > BlockSize)
         {
             // A pipe never asks for more than MaxBufferSize; anyone else gets memory of their own.
+            allocatedBytes?.Add(minBufferSize);
             return new Block(null, minBufferSize);
         }
 
-        return retained.TryDequeue(out var block) ? block.Reuse() : new Block(this, BlockSize);
+        if (retained.TryDequeue(out var block))
+        {
+            Interlocked.Decrement(ref retainedCount);
+            return block.Reuse();
+        }
+
+        allocatedBytes?.Add(BlockSize);
+        return new Block(this, BlockSize);
     }
 
     private void Return(Block block)
     {
-        if (retained.Count < MaxRetainedBlocks)
+        if (Interlocked.Increment(ref retainedCount) <= MaxRetainedBlocks)
         {
             retained.Enqueue(block);
         }
+        else
+        {
+            Interlocked.Decrement(ref retainedCount);
+        }
     }
 
-    protected override void Dispose(bool disposing) => retained.Clear();
+    protected override void Dispose(bool disposing)
+    {
+        while (retained.TryDequeue(out _))
+        {
+            Interlocked.Decrement(ref retainedCount);
+        }
+    }
 
-    /// <summary>Hands Kestrel's socket transport this pool.</summary>
+    /// <summary>
+    /// Hands Kestrel's socket transport this pool, and reports what Kestrel's own pool reported: bytes allocated
+    /// (<c>registry.socket_buffers.allocated</c>) and bytes held for reuse (<c>registry.socket_buffers.pooled</c>).
+    /// </summary>
     public sealed class Factory : IMemoryPoolFactory<byte>
     {
-        public MemoryPool<byte> Create(MemoryPoolOptions? options = null) => new SocketBufferPool();
+        private readonly ConcurrentBag<SocketBufferPool> pools = [];
+        private readonly Counter<long> allocated;
+
+        public Factory(IMeterFactory meters)
+        {
+            var meter = meters.Create(MeterName);
+            allocated = meter.CreateCounter<long>("registry.socket_buffers.allocated", "By", "Bytes of socket buffers allocated");
+            meter.CreateObservableUpDownCounter("registry.socket_buffers.pooled", () => pools.Sum(pool => pool.PooledBytes), "By", "Bytes of socket buffers held for reuse");
+        }
+
+        public MemoryPool<byte> Create(MemoryPoolOptions? options = null)
+        {
+            var pool = new SocketBufferPool(allocated);
+            pools.Add(pool);
+            return pool;
+        }
     }
 
     private sealed class Block : IMemoryOwner<byte>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -51,6 +52,38 @@ public sealed class SocketBufferPoolTests(RegistryFixture fixture) : IClassFixtu
         using var next = pool.Rent();
         Assert.NotSame(array, ArrayOf(next));
         Assert.Equal(SocketBufferPool.BlockSize, next.Memory.Length);
+    }
+
+    [Fact]
+    public void The_factory_reports_bytes_allocated_and_bytes_pooled()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        var measured = new Dictionary<string, long>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == SocketBufferPool.MeterName && instrument.Meter.Scope == meters)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+            measured[instrument.Name] = measured.GetValueOrDefault(instrument.Name) + value);
+        listener.Start();
+
+        using var pool = new SocketBufferPool.Factory(meters).Create();
+        var first = pool.Rent();
+        var second = pool.Rent();
+        first.Dispose();
+        second.Dispose();
+        using var reused = pool.Rent();
+
+        Assert.Equal(2L * SocketBufferPool.BlockSize, measured["registry.socket_buffers.allocated"]);
+        listener.RecordObservableInstruments();
+        Assert.Equal(SocketBufferPool.BlockSize, measured["registry.socket_buffers.pooled"]);
     }
 
     [Fact]
