@@ -22,12 +22,11 @@ public sealed class SocketBufferPool(Counter<long>? allocatedBytes = null) : Mem
     private const int MaxRetainedBlocks = 256;
 
     private readonly ConcurrentQueue<Block> retained = new();
-    private int retainedCount;
 
     public override int MaxBufferSize => BlockSize;
 
     /// <summary>Bytes held for reuse, not rented.</summary>
-    public long PooledBytes => (long)Volatile.Read(ref retainedCount) * BlockSize;
+    public long PooledBytes => (long)retained.Count * BlockSize;
 
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
@@ -40,7 +39,6 @@ public sealed class SocketBufferPool(Counter<long>? allocatedBytes = null) : Mem
 
         if (retained.TryDequeue(out var block))
         {
-            Interlocked.Decrement(ref retainedCount);
             return block.Reuse();
         }
 
@@ -50,23 +48,13 @@ public sealed class SocketBufferPool(Counter<long>? allocatedBytes = null) : Mem
 
     private void Return(Block block)
     {
-        if (Interlocked.Increment(ref retainedCount) <= MaxRetainedBlocks)
+        if (retained.Count < MaxRetainedBlocks)
         {
             retained.Enqueue(block);
         }
-        else
-        {
-            Interlocked.Decrement(ref retainedCount);
-        }
     }
 
-    protected override void Dispose(bool disposing)
-    {
-        while (retained.TryDequeue(out _))
-        {
-            Interlocked.Decrement(ref retainedCount);
-        }
-    }
+    protected override void Dispose(bool disposing) => retained.Clear();
 
     /// <summary>
     /// Hands Kestrel's socket transport this pool, and reports what Kestrel's own pool reported: bytes allocated

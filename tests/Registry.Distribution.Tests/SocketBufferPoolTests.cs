@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -92,19 +91,18 @@ public sealed class SocketBufferPoolTests(RegistryFixture fixture) : IClassFixtu
         Assert.IsType<SocketBufferPool.Factory>(fixture.App.Services.GetRequiredService<IMemoryPoolFactory<byte>>());
 
         // Several blocks' worth in odd-sized writes, so reads end mid-block and chunk headers straddle blocks.
-        var content = RandomNumberGenerator.GetBytes(5 * SocketBufferPool.BlockSize + 12_345);
-        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(content));
-        using var start = await fixture.Client.Http.PostAsync("/v2/pool/blobs/uploads/", null);
+        var repository = OciClient.NewRepository();
+        var content = OciClient.RandomBytes(5 * SocketBufferPool.BlockSize + 12_345);
+        var digest = OciClient.DigestOf(content);
+        using var start = await fixture.Client.Http.PostAsync($"/v2/{repository}/blobs/uploads/", null);
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
 
-        using var patch = new HttpRequestMessage(HttpMethod.Patch, start.Headers.Location) { Content = new OddWritesContent(content) };
-        using var patched = await fixture.Client.Http.SendAsync(patch);
+        using var patched = await fixture.Client.SendAsync(HttpMethod.Patch, start.Headers.Location!.OriginalString, new OddWritesContent(content));
         Assert.Equal(HttpStatusCode.Accepted, patched.StatusCode);
 
-        var location = patched.Headers.Location!.OriginalString;
-        using var put = await fixture.Client.Http.PutAsync(location + (location.Contains('?') ? "&" : "?") + "digest=" + digest, null);
+        using var put = await fixture.Client.SendAsync(HttpMethod.Put, $"{patched.Headers.Location!.OriginalString}?digest={digest}");
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
-        Assert.Equal(content, await fixture.Client.Http.GetByteArrayAsync($"/v2/pool/blobs/{digest}"));
+        Assert.Equal(content, await fixture.Client.Http.GetByteArrayAsync($"/v2/{repository}/blobs/{digest}"));
     }
 
     /// <summary>A body without a length (sent chunked) written in pieces of varying, odd sizes.</summary>
