@@ -113,6 +113,12 @@ var gateway = builder.AddProject<Projects.Registry_Gateway>("gateway")
     .WithReference(infrastructure.Cache).WaitFor(infrastructure.Cache)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
+// The gateway's own settings given to the AppHost (Gateway:*, e.g. Gateway:ManifestCacheLifetime) reach it.
+foreach (var (key, value) in builder.Configuration.GetSection("Gateway").AsEnumerable().Where(setting => setting.Value is not null))
+{
+    gateway.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+}
+
 foreach (var regional in regionalDistributions)
 {
     var region = regional.Resource.Name["distribution-".Length..];

@@ -35,12 +35,17 @@ public static class GatewayExtensions
             // Every gateway instance counts into the same windows, so a tier's rate holds however many there are.
             builder.AddRedisClient(CacheConnectionName, configureOptions: redis => redis.AbortOnConnectFail = false);
             builder.Services.AddSingleton<IRequestRateLimiter, RedisRequestRateLimiter>();
+
+            // Manifest answers are kept only where the platform's invalidations can be heard (ADR 0019).
+            builder.Services.AddHostedService<ManifestReadCacheListener>();
         }
 
         builder.AddRegistrySecurity();
 
         var options = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
         builder.Services.AddSingleton<RegionRouter>();
+        builder.Services.AddSingleton<ManifestReadCache>();
+        builder.Services.AddSingleton<ManifestReads>();
         builder.Services.AddHttpClient<HttpRegistryRegions>(client => client.BaseAddress = options.ReplicationAddress);
         builder.Services.AddReverseProxy()
             .LoadFromMemory(Routes(options), Clusters(options))
@@ -177,15 +182,17 @@ public static class GatewayExtensions
     ];
 
     /// <summary>
-    /// The front door's proxy: YARP's standard pipeline with the region choice (<see cref="RegionRouter"/>) ahead of load
-    /// balancing.
+    /// The front door's proxy: YARP's standard pipeline with the region choice (<see cref="RegionRouter"/>) and then the
+    /// manifest answers kept for that region (<see cref="ManifestReads"/>) ahead of load balancing.
     /// </summary>
     public static IEndpointRouteBuilder MapGateway(this IEndpointRouteBuilder endpoints)
     {
         var router = endpoints.ServiceProvider.GetRequiredService<RegionRouter>();
+        var manifestReads = endpoints.ServiceProvider.GetRequiredService<ManifestReads>();
         endpoints.MapReverseProxy(proxy =>
         {
             proxy.Use((context, next) => router.RouteAsync(context, () => next()));
+            proxy.Use((context, next) => manifestReads.InvokeAsync(context, () => next()));
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();

@@ -36,6 +36,23 @@ public sealed class GatewayOptions
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan ActivityTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// Whether the gateway answers manifest <c>HEAD</c> requests itself from what distribution answered before (ADR 0019).
+    /// Takes effect only with the shared Redis (<c>ConnectionStrings:cache</c>), whose invalidations it listens to.
+    /// </summary>
+    public bool ManifestCache { get; set; } = true;
+
+    /// <summary>
+    /// How long a kept manifest answer is used. Pushes, tag moves and deletes drop it at once; this bounds what no
+    /// invalidation announces: lock changes, image policy verdicts, an invalidation lost to a partition.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan ManifestCacheLifetime { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Manifest answers kept at most (about 1 KiB each); past it the gateway starts over.</summary>
+    [Range(1, 10_000_000)]
+    public int ManifestCacheMaxEntries { get; set; } = 100_000;
+
     /// <summary>Largest request body outside <c>/v2</c> (management and token calls are small).</summary>
     [Range(1024, 1024 * 1024 * 1024)]
     public long MaxApiRequestBytes { get; set; } = 1024 * 1024;

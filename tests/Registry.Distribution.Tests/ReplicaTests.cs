@@ -117,6 +117,44 @@ public sealed class ReplicaTests(AzuriteFixture azurite, RedisFixture redis) : I
     }
 
     [Fact]
+    public async Task A_tag_moved_or_deleted_is_announced_on_the_invalidation_channel_naming_its_repository()
+    {
+        var repository = OciClient.NewRepository("announced");
+        var other = OciClient.NewRepository("quiet");
+        var first = await _a.PushImageAsync(repository, "v1");
+        using var listener = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var announced = new System.Collections.Concurrent.ConcurrentQueue<(string Registry, string Repository)>();
+        await listener.GetSubscriber().SubscribeAsync(
+            StackExchange.Redis.RedisChannel.Literal(Registry.Security.CacheInvalidations.Channel),
+            (_, message) =>
+            {
+                // Blob keys are announced too and change no manifest's answer: they do not parse.
+                if (Registry.Security.CacheInvalidations.TryParseManifestKey(message.ToString(), out var registry, out var name))
+                {
+                    announced.Enqueue((registry, name));
+                }
+            });
+
+        await _b.PushImageAsync(other, "v1");
+        await _a.PushImageAsync(repository, "v1");
+        using (var delete = await _b.SendAsync(HttpMethod.Delete, $"/v2/{repository}/manifests/{first.Digest}"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
+        }
+
+        // Messages arrive in publish order on one connection: the last write's announcement means all were heard.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (announced.Count(change => change.Repository == repository) < 2 && !timeout.IsCancellationRequested)
+        {
+            await Task.Delay(20, timeout.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        Assert.All(announced, change => Assert.Equal("default", change.Registry));
+        Assert.Contains(("default", other), announced);
+        Assert.True(announced.Count(change => change.Repository == repository) >= 2, $"heard for {repository}: {string.Join(", ", announced)}");
+    }
+
+    [Fact]
     public async Task Flushing_Redis_loses_nothing_and_serves_nothing_stale()
     {
         var repository = OciClient.NewRepository("replicas");

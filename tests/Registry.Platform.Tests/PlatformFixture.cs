@@ -24,6 +24,12 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>The default registry's login server: the <c>service</c> of its challenges and the audience of its tokens.</summary>
     public const string DefaultLoginServer = "default.localhost";
 
+    /// <summary>
+    /// Longer than any test: a kept manifest answer that changes during a test can only have been dropped by an
+    /// invalidation, never by its age.
+    /// </summary>
+    public static readonly TimeSpan ManifestCacheLifetime = TimeSpan.FromMinutes(10);
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(8);
 
     private DistributedApplication? _app;
@@ -56,6 +62,7 @@ public sealed class PlatformFixture : IAsyncLifetime
                 "Import:AllowPrivateNetworks=true",
                 // A Basic registry's reads run out quickly, so the rate test reaches 429 through the gateway.
                 $"Tiers:Basic:ReadOpsPerMinute={BasicReadsPerMinute}",
+                $"Gateway:ManifestCacheLifetime={ManifestCacheLifetime}",
             ]);
             appHost.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 

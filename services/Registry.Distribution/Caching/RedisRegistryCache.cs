@@ -1,3 +1,4 @@
+using Registry.Security;
 using StackExchange.Redis;
 
 namespace Registry.Distribution.Caching;
@@ -5,7 +6,8 @@ namespace Registry.Distribution.Caching;
 /// <summary>
 /// The platform's shared cache. Value and generation live in two keys with one hash tag (same cluster slot); the
 /// conditional fill and the invalidation are Lua scripts, so each is atomic. Any Redis failure degrades to a miss
-/// that fills nothing: the request goes to storage, and a flushed or restarted Redis costs only speed.
+/// that fills nothing: the request goes to storage, and a flushed or restarted Redis costs only speed. Each invalidation
+/// is also published on <see cref="CacheInvalidations.Channel"/>, for the gateway's manifest answers (ADR 0019).
 /// </summary>
 internal sealed partial class RedisRegistryCache : IRegistryCache
 {
@@ -35,6 +37,7 @@ internal sealed partial class RedisRegistryCache : IRegistryCache
     private const string InvalidateScript = """
         redis.call('INCR', KEYS[2])
         redis.call('PEXPIRE', KEYS[2], ARGV[1])
+        redis.call('PUBLISH', ARGV[2], ARGV[3])
         return redis.call('DEL', KEYS[1])
         """;
 
@@ -92,7 +95,7 @@ internal sealed partial class RedisRegistryCache : IRegistryCache
     {
         try
         {
-            await _redis.GetDatabase().ScriptEvaluateAsync(InvalidateScript, [ValueKey(key), GenerationKey(key)], [GenerationLifetimeMilliseconds]);
+            await _redis.GetDatabase().ScriptEvaluateAsync(InvalidateScript, [ValueKey(key), GenerationKey(key)], [GenerationLifetimeMilliseconds, CacheInvalidations.Channel, key]);
             return true;
         }
         catch (Exception ex) when (IsUnavailable(ex))
