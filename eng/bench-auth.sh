@@ -3,15 +3,17 @@
 # Builds Release, then per round, each setup started fresh on 127.0.0.1 with its own temporary data directory:
 #   (a) the single-process host with --Auth:Enabled=false: manifest HEAD rate and latency (the baseline);
 #   (e) the single-process host with auth on: manifest HEAD with bearer tokens, and (d) the tokens phase against it;
-#   (b) gateway + auth + distribution as three processes sharing one filesystem storage directory, auth on: manifest
-#       HEAD through the gateway (the client gets its token through the gateway's /oauth2/token), and (c) the tokens
-#       phase through the gateway; CPU is reported per process.
+#   (b) gateway + auth + distribution as three processes sharing one filesystem storage directory and one Redis (a fresh
+#       redis-server per round, as the AppHost gives them), auth on: manifest HEAD through the gateway (the client gets its
+#       token through the gateway's /oauth2/token), and (c) the tokens phase through the gateway; CPU is reported per
+#       process. The gateway answers repeated HEADs itself (ADR 0019); GATEWAY_MANIFEST_CACHE=false measures every HEAD
+#       proxied to distribution instead.
 # Prints the comparison (cost of gateway + auth against the baseline; target < 25 %) and the token rates (target > 2,000/s).
 #
 # Usage: bash eng/bench-auth.sh [extra benchmark options for every run, e.g. --token-concurrency 32; not --duration,
 #   --warmup, --phases, --manifest-methods or --manifest-concurrency, which this script sets]
 # Environment: ROUNDS (default 1; results are the median of the rounds), OUT (results directory, default
-#   /tmp/registry-bench-auth/<timestamp>), BASE_PORT (default 5180; the setups use BASE_PORT..BASE_PORT+3), SKIP_BUILD=1,
+#   /tmp/registry-bench-auth/<timestamp>), BASE_PORT (default 5180; the setups use BASE_PORT..BASE_PORT+4), SKIP_BUILD=1,
 #   DURATION (seconds measured per measurement, default 10), WARMUP (seconds before each, default 60: on 2 shared cores
 #   three freshly started processes are still compiling their hot paths at tier 1 after several seconds of load),
 #   READY_TO_RUN=1 (run the servers as deploy/publish.sh publishes them, compiled ahead of time).
@@ -27,6 +29,7 @@ STANDALONE_PORT="$BASE_PORT"
 GATEWAY_PORT="$((BASE_PORT + 1))"
 AUTH_PORT="$((BASE_PORT + 2))"
 DIST_PORT="$((BASE_PORT + 3))"
+REDIS_PORT="$((BASE_PORT + 4))"
 OUT="${OUT:-/tmp/registry-bench-auth/$(date -u +%Y%m%dT%H%M%SZ)}"
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-60}"
@@ -63,7 +66,8 @@ cleanup() { stop_all; rm -rf "$WORK"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for port in "$STANDALONE_PORT" "$GATEWAY_PORT" "$AUTH_PORT" "$DIST_PORT"; do
+command -v redis-server >/dev/null || { log "redis-server is not installed (bash eng/setup.sh)"; exit 1; }
+for port in "$STANDALONE_PORT" "$GATEWAY_PORT" "$AUTH_PORT" "$DIST_PORT" "$REDIS_PORT"; do
   if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
     log "port $port is already in use; set BASE_PORT"; exit 1
   fi
@@ -114,7 +118,10 @@ start_standalone() { # data-dir on|off log-name
 GATEWAY_PID=""; AUTH_PID=""; DIST_PID=""
 start_platform() { # storage-dir round
   mkdir -p "$1"
-  local storage=(Storage__Driver=FileSystem Storage__RootDirectory="$1")
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$1" >"$OUT/redis-$2.log" 2>&1 &
+  PIDS+=("$!")
+  for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+  local storage=(Storage__Driver=FileSystem Storage__RootDirectory="$1" ConnectionStrings__cache="127.0.0.1:$REDIS_PORT")
   local authority="http://127.0.0.1:$AUTH_PORT"
   "${server_env[@]}" "${storage[@]}" dotnet "$AUTH_DLL" --urls "$authority" >"$OUT/auth-$2.log" 2>&1 &
   AUTH_PID=$!; PIDS+=("$AUTH_PID")
@@ -124,7 +131,8 @@ start_platform() { # storage-dir round
   DIST_PID=$!; PIDS+=("$DIST_PID")
   wait_status "http://127.0.0.1:$DIST_PORT/v2/" 401 "$DIST_PID"
   "${server_env[@]}" Auth__Authority="$authority" Gateway__DistributionAddress="http://127.0.0.1:$DIST_PORT" \
-    Gateway__AuthAddress="$authority" dotnet "$GATEWAY_DLL" --urls "http://127.0.0.1:$GATEWAY_PORT" >"$OUT/gateway-$2.log" 2>&1 &
+    Gateway__AuthAddress="$authority" ConnectionStrings__cache="127.0.0.1:$REDIS_PORT" \
+    Gateway__ManifestCache="${GATEWAY_MANIFEST_CACHE:-true}" dotnet "$GATEWAY_DLL" --urls "http://127.0.0.1:$GATEWAY_PORT" >"$OUT/gateway-$2.log" 2>&1 &
   GATEWAY_PID=$!; PIDS+=("$GATEWAY_PID")
   wait_status "http://127.0.0.1:$GATEWAY_PORT/v2/" 401 "$GATEWAY_PID"
 }
