@@ -20,28 +20,24 @@ internal sealed partial class ManifestReadCacheListener(
             return;
         }
 
+        var channel = RedisChannel.Literal(CacheInvalidations.Channel);
+        var subscriber = redis.GetSubscriber();
+        var subscribed = false;
         redis.ConnectionFailed += (_, failure) =>
         {
-            if (failure.ConnectionType == ConnectionType.Subscription)
-            {
-                cache.SetListening(false);
-                LogNotListening(logger, failure.FailureType);
-            }
+            // Any connection: with RESP3 the subscription shares the interactive one.
+            cache.SetListening(false);
+            LogNotListening(logger, failure.ConnectionType, failure.FailureType);
         };
-        redis.ConnectionRestored += (_, restored) =>
-        {
-            if (restored.ConnectionType == ConnectionType.Subscription)
-            {
-                cache.SetListening(true);
-            }
-        };
+        redis.ConnectionRestored += (_, _) => cache.SetListening(Volatile.Read(ref subscribed) && subscriber.IsConnected(channel));
 
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(CacheInvalidations.Channel), (_, message) => Invalidate(message));
-                cache.SetListening(true);
+                await subscriber.SubscribeAsync(channel, (_, message) => Invalidate(message));
+                Volatile.Write(ref subscribed, true);
+                cache.SetListening(subscriber.IsConnected(channel));
                 return;
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -60,8 +56,8 @@ internal sealed partial class ManifestReadCacheListener(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the cache invalidations ({Failure}); manifest reads go to distribution until they are back")]
-    private static partial void LogNotListening(ILogger logger, ConnectionFailureType failure);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis {Connection} connection failed ({Failure}): the cache invalidations may be lost, so manifest reads go to distribution until it is back")]
+    private static partial void LogNotListening(ILogger logger, ConnectionType connection, ConnectionFailureType failure);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not subscribe to the cache invalidations; manifest reads go to distribution meanwhile")]
     private static partial void LogSubscribeFailed(ILogger logger, Exception exception);
