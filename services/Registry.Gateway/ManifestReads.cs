@@ -55,23 +55,20 @@ internal sealed class ManifestReads(
 
     private async Task ForwardWriteAsync(string? registry, string? manifestRepository, bool isV2, Func<Task> next)
     {
-        if (!isV2)
+        // Management calls (repository deletes, purges, restores, locks) may change any manifest's answer; blob and upload
+        // writes change none.
+        Action? invalidate = !isV2 ? cache.InvalidateAll
+            : manifestRepository is not null && registry is not null ? () => cache.InvalidateRepository(registry, manifestRepository)
+            : null;
+        invalidate?.Invoke();
+        try
         {
-            // Management calls (repository deletes, purges, restores, locks) may change any manifest's answer.
-            cache.InvalidateAll();
             await next();
-            cache.InvalidateAll();
         }
-        else if (manifestRepository is not null && registry is not null)
+        finally
         {
-            cache.InvalidateRepository(registry, manifestRepository);
-            await next();
-            cache.InvalidateRepository(registry, manifestRepository);
-        }
-        else
-        {
-            // Blob and upload writes change no manifest's answer.
-            await next();
+            // Also when the client went away mid-request: distribution may have written all the same.
+            invalidate?.Invoke();
         }
     }
 
