@@ -13,7 +13,10 @@ public static class CacheInvalidations
     public static bool TryParseManifestKey(string key, out string registry, out string repository)
     {
         registry = repository = string.Empty;
-        var unscoped = key.AsSpan(key.IndexOf('/') + 1);
+
+        // The region prefix ends at the first '/' before the first ':' (repository names have '/' too, regions do not).
+        var firstColon = key.IndexOf(':');
+        var unscoped = key.AsSpan(firstColon < 0 ? 0 : key.IndexOf('/', 0, firstColon) + 1);
         var kind = unscoped.IndexOf(':');
         if (kind < 0 || !(unscoped[..kind] is "tag" or "manifest"))
         {
