@@ -32,10 +32,9 @@ public sealed partial class PlatformTests
             Assert.False(miss.Headers.Contains(CacheHeader), "the first HEAD after a push cannot have been kept");
         }
 
-        using (var hit = await HeadManifestAsync(client, repository, "v1", cancellationToken))
+        using (var hit = await HeadUntilKeptAsync(client, repository, "v1", cancellationToken))
         {
             Assert.Equal(HttpStatusCode.OK, hit.StatusCode);
-            Assert.Equal("hit", hit.Headers.GetValues(CacheHeader).Single());
             Assert.Equal(first, hit.Headers.GetValues("Docker-Content-Digest").Single());
             Assert.Equal($"\"{first}\"", hit.Headers.ETag?.Tag);
             Assert.Equal(ManifestMediaType, hit.Content.Headers.ContentType?.MediaType);
@@ -50,9 +49,9 @@ public sealed partial class PlatformTests
         Assert.Equal(second, await HeadDigestAsync(client, repository, "v1", cancellationToken));
         Assert.Equal(second, await HeadDigestAsync(client, repository, "v1", cancellationToken));
         Assert.Equal(second, await HeadDigestAsync(client, repository, second, cancellationToken));
-        using (var kept = await HeadManifestAsync(client, repository, second, cancellationToken))
+        using (var kept = await HeadUntilKeptAsync(client, repository, second, cancellationToken))
         {
-            Assert.Equal("hit", kept.Headers.GetValues(CacheHeader).Single());
+            Assert.Equal(second, kept.Headers.GetValues("Docker-Content-Digest").Single());
         }
 
         using (var delete = await client.DeleteAsync(new Uri($"/v2/{repository}/manifests/{second}", UriKind.Relative), cancellationToken))
@@ -86,9 +85,9 @@ public sealed partial class PlatformTests
 
         var (first, _) = await PushSmallImageAsync(client, repository, "v1", cancellationToken);
         Assert.Equal(first, await HeadDigestAsync(client, repository, "v1", cancellationToken));
-        using (var hit = await HeadManifestAsync(client, repository, "v1", cancellationToken))
+        using (var hit = await HeadUntilKeptAsync(client, repository, "v1", cancellationToken))
         {
-            Assert.Equal("hit", hit.Headers.GetValues(CacheHeader).Single());
+            Assert.Equal(first, hit.Headers.GetValues("Docker-Content-Digest").Single());
         }
 
         // Another writer (here: distribution reached directly, as another gateway or the replication service would) moves
@@ -119,9 +118,9 @@ public sealed partial class PlatformTests
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         await PushSmallImageAsync(client, repository, "v1", cancellationToken);
         await HeadDigestAsync(client, repository, "v1", cancellationToken);
-        using (var hit = await HeadManifestAsync(client, repository, "v1", cancellationToken))
+        using (var hit = await HeadUntilKeptAsync(client, repository, "v1", cancellationToken))
         {
-            Assert.Equal("hit", hit.Headers.GetValues(CacheHeader).Single());
+            Assert.Equal(HttpStatusCode.OK, hit.StatusCode);
         }
 
         using var stranger = platform.CreateGatewayClient();
@@ -177,6 +176,27 @@ public sealed partial class PlatformTests
         using var start = await client.PostAsync(new Uri($"/v2/{repository}/blobs/uploads/?digest={digest}", UriKind.Relative), new ByteArrayContent(content), cancellationToken);
         Assert.Equal(HttpStatusCode.Created, start.StatusCode);
         return digest;
+    }
+
+    /// <summary>
+    /// HEADs until the gateway answers from what it kept. The push's own announcements may reach the gateway after the
+    /// first HEAD was forwarded and keep that answer from being kept, so a few tries may be needed; never more than a few.
+    /// </summary>
+    private static async Task<HttpResponseMessage> HeadUntilKeptAsync(HttpClient client, string repository, string reference, CancellationToken cancellationToken)
+    {
+        const int Tries = 20;
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await HeadManifestAsync(client, repository, reference, cancellationToken);
+            if (response.Headers.TryGetValues(CacheHeader, out var values) && values.Single() == "hit")
+            {
+                return response;
+            }
+
+            Assert.True(attempt < Tries, $"{Tries} HEADs of {repository}:{reference} and none answered by the gateway (last: {(int)response.StatusCode})");
+            response.Dispose();
+            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+        }
     }
 
     private static async Task<HttpResponseMessage> HeadManifestAsync(HttpClient client, string repository, string reference, CancellationToken cancellationToken)
