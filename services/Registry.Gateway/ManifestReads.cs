@@ -83,14 +83,8 @@ internal sealed class ManifestReads(
             return true;
         }
 
-        var authorization = request.Headers.Authorization.ToString();
-        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        var check = await tokens.ValidateAsync(authorization["Bearer ".Length..].Trim(), hosts.LoginServer(registry), request.HttpContext.RequestAborted);
-        if (check.Grant is not { } grant || !grant.Allows(RegistryActions.RepositoryType, repository, RegistryActions.Pull))
+        var check = await tokens.ValidateBearerAsync(request.Headers.Authorization.ToString(), hosts.LoginServer(registry), request.HttpContext.RequestAborted);
+        if (check?.Grant is not { } grant || !grant.Allows(RegistryActions.RepositoryType, repository, RegistryActions.Pull))
         {
             return null;
         }

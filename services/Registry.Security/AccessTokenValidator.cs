@@ -31,6 +31,7 @@ public readonly record struct TokenCheck(AccessGrant? Grant, string? Failure)
 public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<AccessTokenOptions> options, TimeProvider time)
 {
     public const string AccessClaim = "access";
+    private const string BearerPrefix = "Bearer ";
     public const string GrantTypeClaim = "grant_type";
     public const string RateLimitClaim = "rate_limit";
     public const string RefreshGrant = "refresh_token";
@@ -41,6 +42,12 @@ public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<Access
     // A client sends the same token with every request of a push or pull: its checked grant is remembered until it expires,
     // so the signature is verified once per token, not once per request.
     private readonly TokenMemo<AccessGrant> _valid = new();
+
+    /// <summary>Checks the token of an <c>Authorization: Bearer …</c> header; null when the header carries no bearer token.</summary>
+    public async Task<TokenCheck?> ValidateBearerAsync(string authorization, string audience, CancellationToken cancellationToken) =>
+        authorization.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
+            ? await ValidateAsync(authorization[BearerPrefix.Length..].Trim(), audience, cancellationToken)
+            : null;
 
     public async Task<TokenCheck> ValidateAsync(string token, string audience, CancellationToken cancellationToken)
     {

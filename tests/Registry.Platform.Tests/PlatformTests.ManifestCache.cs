@@ -20,10 +20,8 @@ public sealed partial class PlatformTests
     {
         using var cancellation = new CancellationTokenSource(TestTimeout);
         var cancellationToken = cancellation.Token;
-        using var client = platform.CreateGatewayClient();
-        var repository = "platform/kept-" + Guid.NewGuid().ToString("N")[..8];
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
-            "Bearer", await GetTokenAsync(client, TokenEndpoint, $"repository:{repository}:pull,push,delete", cancellationToken));
+        var (client, repository, _) = await ClientForNewRepositoryAsync("kept", "pull,push,delete", cancellationToken);
+        using var disposeClient = client;
 
         var (first, firstManifest) = await PushSmallImageAsync(client, repository, "v1", cancellationToken);
         using (var miss = await HeadManifestAsync(client, repository, "v1", cancellationToken))
@@ -78,10 +76,8 @@ public sealed partial class PlatformTests
     {
         using var cancellation = new CancellationTokenSource(TestTimeout);
         var cancellationToken = cancellation.Token;
-        using var client = platform.CreateGatewayClient();
-        var repository = "platform/moved-" + Guid.NewGuid().ToString("N")[..8];
-        var token = await GetTokenAsync(client, TokenEndpoint, $"repository:{repository}:pull,push", cancellationToken);
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var (client, repository, token) = await ClientForNewRepositoryAsync("moved", "pull,push", cancellationToken);
+        using var disposeClient = client;
 
         var (first, _) = await PushSmallImageAsync(client, repository, "v1", cancellationToken);
         Assert.Equal(first, await HeadDigestAsync(client, repository, "v1", cancellationToken));
@@ -112,10 +108,8 @@ public sealed partial class PlatformTests
     {
         using var cancellation = new CancellationTokenSource(TestTimeout);
         var cancellationToken = cancellation.Token;
-        using var client = platform.CreateGatewayClient();
-        var repository = "platform/guarded-" + Guid.NewGuid().ToString("N")[..8];
-        var token = await GetTokenAsync(client, TokenEndpoint, $"repository:{repository}:pull,push", cancellationToken);
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var (client, repository, token) = await ClientForNewRepositoryAsync("guarded", "pull,push", cancellationToken);
+        using var disposeClient = client;
         await PushSmallImageAsync(client, repository, "v1", cancellationToken);
         await HeadDigestAsync(client, repository, "v1", cancellationToken);
         using (var hit = await HeadUntilKeptAsync(client, repository, "v1", cancellationToken))
@@ -144,6 +138,17 @@ public sealed partial class PlatformTests
     }
 
     private Uri TokenEndpoint => new(ExpectedRealm);
+
+    /// <summary>A gateway client holding a token with <paramref name="actions"/> on a repository of its own.</summary>
+    private async Task<(HttpClient Client, string Repository, string Token)> ClientForNewRepositoryAsync(
+        string prefix, string actions, CancellationToken cancellationToken)
+    {
+        var client = platform.CreateGatewayClient();
+        var repository = $"platform/{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
+        var token = await GetTokenAsync(client, TokenEndpoint, $"repository:{repository}:{actions}", cancellationToken);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return (client, repository, token);
+    }
 
     private static async Task<bool> Pause(CancellationToken cancellationToken)
     {

@@ -45,13 +45,11 @@ public sealed class V2Access(RegistryHosts hosts, AccessTokenValidator validator
         }
 
         var service = hosts.LoginServer(registry);
-        var authorization = context.Request.Headers.Authorization.ToString();
-        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (await validator.ValidateBearerAsync(context.Request.Headers.Authorization.ToString(), service, context.RequestAborted) is not { } check)
         {
             return Challenge(context, service, required, OciErrorCode.Unauthorized, "authentication required", insufficientScope: false);
         }
 
-        var check = await validator.ValidateAsync(authorization["Bearer ".Length..].Trim(), service, context.RequestAborted);
         if (check.Grant is not { } grant)
         {
             return Challenge(context, service, required, OciErrorCode.Unauthorized, $"authentication required: {check.Failure}", insufficientScope: false);

@@ -55,15 +55,9 @@ public static class RequestRates
 
     private static async Task<AccessGrant?> GrantOfAsync(HttpContext context, RegistryInfo registry)
     {
-        var authorization = context.Request.Headers.Authorization.ToString();
-        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
         var validator = context.RequestServices.GetRequiredService<AccessTokenValidator>();
-        var check = await validator.ValidateAsync(authorization["Bearer ".Length..].Trim(), registry.LoginServer, context.RequestAborted);
-        return check.Grant;
+        var check = await validator.ValidateBearerAsync(context.Request.Headers.Authorization.ToString(), registry.LoginServer, context.RequestAborted);
+        return check?.Grant;
     }
 
     private static OciErrorResult TooMany(TimeSpan wait, string message, string? tier, int limit) => new(
