@@ -205,10 +205,11 @@ class Client:
         return set(json.loads(data).get("tags") or [])
 
 
-def cpu_s(pid):
+def cpu_s(pid, kernel_only=False):
+    """A process's CPU seconds (user + system, or system alone) from /proc."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return (int(fields[12]) + (0 if kernel_only else int(fields[11]))) / os.sysconf("SC_CLK_TCK")
 
 
 class Meter:
@@ -217,12 +218,15 @@ class Meter:
     def __init__(self):
         self.pids = {"a": int(os.environ["PID_A"]), "b": int(os.environ["PID_B"])}
         self.start = {k: cpu_s(p) for k, p in self.pids.items()}
+        self.start_kernel_a = cpu_s(self.pids["a"], kernel_only=True)
         self.t = time.monotonic()
 
     def result(self):
         wall = time.monotonic() - self.t
         cpu = {k: cpu_s(p) - self.start[k] for k, p in self.pids.items()}
-        return {"wall_s": wall, "cpu_a_s": cpu["a"], "cpu_b_s": cpu["b"], "cores_a": cpu["a"] / wall, "cores_b": cpu["b"] / wall}
+        kernel_a = cpu_s(self.pids["a"], kernel_only=True) - self.start_kernel_a
+        return {"wall_s": wall, "cpu_a_s": cpu["a"], "cpu_b_s": cpu["b"], "cores_a": cpu["a"] / wall, "cores_b": cpu["b"] / wall,
+                "kernel_a_s": kernel_a}
 
 
 def sha(data):
@@ -320,16 +324,22 @@ def cmd_storage_baseline(src, dst, out):
     # 4 x 4): what the disk sustains for small files each made durable on its own. Python releases its lock around
     # the system calls, so the threads' opens, writes and fsyncs overlap.
     t = time.monotonic()
+    cpu0 = os.times()
     with ThreadPoolExecutor(PARALLEL_COPIES) as pool:
         list(pool.map(lambda f: durable_copy(f, dst + "-fsync-parallel"), files))
     parallel_s = time.monotonic() - t
+    cpu1 = os.times()
+    # The copier's own CPU (user + system, all threads): what creating and syncing these files costs a process.
+    parallel_cpu_s = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
+    parallel_kernel_s = cpu1.system - cpu0.system
     # The copies stay (they go with $WORK at exit): deleting ~28,000 files right before the catch-up would slow every
     # file it creates for the next ~30 s on an ext4 without journal, whose inode allocator steps over recently deleted
     # inodes one by one (recently_deleted), and measure that instead of the registry.
-    result = {"files": len(files), "bytes": size, "cp_s": cp_s, "fsync_copy_s": fsync_s, "parallel_fsync_copy_s": parallel_s, "parallel_copies": PARALLEL_COPIES}
+    result = {"files": len(files), "bytes": size, "cp_s": cp_s, "fsync_copy_s": fsync_s, "parallel_fsync_copy_s": parallel_s, "parallel_copies": PARALLEL_COPIES,
+              "parallel_cpu_s": parallel_cpu_s, "parallel_kernel_s": parallel_kernel_s}
     json.dump(result, open(out, "w"))
     log(f"storage: {len(files)} files, {size / 1e6:.1f} MB: cp -r + sync {cp_s:.2f} s, copy + fsync per file {fsync_s:.2f} s, "
-        f"the same {PARALLEL_COPIES} at a time {parallel_s:.2f} s")
+        f"the same {PARALLEL_COPIES} at a time {parallel_s:.2f} s ({parallel_cpu_s / parallel_s:.2f} cores)")
 
 
 def cmd_catchup_wait(a, b, pushed_file, out, sample):
@@ -507,7 +517,8 @@ def cmd_report(out_dir):
     if catchup and push:
         rows.append(f"| catch-up of {catchup['images']} images ({catchup['blobs']} blobs, {catchup['bytes'] / 1e6:.1f} MB, {push['repositories']} repositories) | "
                     f"{catchup['all_tags_in_b_s']:.1f} s = {catchup['images_per_s']:.1f} images/s, {catchup['mb_per_s']:.2f} MB/s "
-                    f"(API in sync after {catchup['api_in_sync_s']:.1f} s; CPU A {catchup['cpu']['cores_a']:.2f}, B {catchup['cpu']['cores_b']:.2f} cores) |")
+                    f"(API in sync after {catchup['api_in_sync_s']:.1f} s; CPU A {catchup['cpu']['cores_a']:.2f}, B {catchup['cpu']['cores_b']:.2f} cores; "
+                    f"A {catchup['cpu']['cpu_a_s']:.1f} CPU-s, {catchup['cpu']['kernel_a_s']:.1f} of them in the kernel) |")
         rows.append(f"| pushing those images to A ({push['pushers']} pushers) | {push['push_s']:.1f} s = {push['push_images_per_s']:.1f} images/s |")
     if storage:
         rows.append(f"| storage: `cp -r` + `sync` of A's registry files ({storage['files']} files, {storage['bytes'] / 1e6:.1f} MB) | "
@@ -515,11 +526,14 @@ def cmd_report(out_dir):
         rows.append(f"| storage: the same files copied one by one, fsync after each | {storage['fsync_copy_s']:.2f} s = "
                     f"{storage['bytes'] / 1e6 / storage['fsync_copy_s']:.1f} MB/s, {storage['files'] / storage['fsync_copy_s']:.0f} files/s |")
         rows.append(f"| storage: the same, {storage['parallel_copies']} copies at a time, fsync after each | {storage['parallel_fsync_copy_s']:.2f} s = "
-                    f"{storage['bytes'] / 1e6 / storage['parallel_fsync_copy_s']:.1f} MB/s, {storage['files'] / storage['parallel_fsync_copy_s']:.0f} files/s |")
+                    f"{storage['bytes'] / 1e6 / storage['parallel_fsync_copy_s']:.1f} MB/s, {storage['files'] / storage['parallel_fsync_copy_s']:.0f} files/s "
+                    f"(the copier: {storage['parallel_cpu_s']:.1f} CPU-s, {storage['parallel_kernel_s']:.1f} of them in the kernel) |")
         if catchup:
             took = catchup['all_tags_in_b_s']
             rows.append(f"| catch-up time ÷ storage time: `cp -r` + `sync` / one by one with fsync / {storage['parallel_copies']} at a time with fsync | "
                         f"{took / storage['cp_s']:.2f} / {took / storage['fsync_copy_s']:.2f} / {took / storage['parallel_fsync_copy_s']:.2f} |")
+            rows.append(f"| CPU of the replicating process (A) ÷ the {storage['parallel_copies']}-way copier's, same files: all / in the kernel | "
+                        f"{catchup['cpu']['cpu_a_s'] / storage['parallel_cpu_s']:.2f} / {catchup['cpu']['kernel_a_s'] / storage['parallel_kernel_s']:.2f} |")
     text = "\n".join(rows) + "\n"
     open(os.path.join(out_dir, "replication.md"), "w").write(text)
     print(text)
