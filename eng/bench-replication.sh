@@ -41,7 +41,7 @@ SCAN_ON_PUSH="${SCAN_ON_PUSH:-false}"
 OUT="${OUT:-/tmp/registry-bench-replication/$(date -u +%Y%m%dT%H%M%SZ)}"
 BIN="bin/Release/net10.0"
 PASSWORD="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-WORK="$(mktemp -d /tmp/registry-bench-replication.XXXXXX)"
+WORK="$(mktemp -d "${WORK_ROOT:-/tmp}/registry-bench-replication.XXXXXX")"
 PORT_A="$BASE_PORT"
 PORT_B=$((BASE_PORT + 1))
 mkdir -p "$OUT"

@@ -108,6 +108,27 @@ public sealed class CachingTests
     }
 
     /// <summary>An in-memory manifest store whose writes can be held after they reached "storage".</summary>
+    [Fact]
+    public async Task Replication_reads_storage_not_the_cache_and_still_invalidates_what_it_changes()
+    {
+        var shared = new MemoryRegistryCache(TimeProvider.System);
+        var storage = new GatedManifestStore();
+        await storage.PutAsync(Repository, Reference.Parse("latest"), "B"u8.ToArray(), null, [], CancellationToken.None);
+        var tagKey = CacheKeys.Tag(Repository, "latest");
+        // What a distribution instance of the region cached before: the tag at another manifest.
+        await shared.AddAsync(tagKey, System.Text.Encoding.ASCII.GetBytes(GatedManifestStore.DigestOf("A")), TimeSpan.FromMinutes(5), (await shared.GetAsync(tagKey)).Generation);
+        var store = new CachingManifestStore(storage, new InvalidationOnlyCache(shared));
+
+        var resolved = await store.ResolveAsync(Repository, Reference.Parse("latest"), CancellationToken.None);
+        var manifestKey = CacheKeys.Manifest(Repository, GatedManifestStore.DigestOf("B"));
+        var filled = await shared.GetAsync(manifestKey);
+        await store.PutAsync(Repository, Reference.Parse("latest"), "C"u8.ToArray(), null, [], CancellationToken.None);
+
+        Assert.Equal(GatedManifestStore.DigestOf("B"), resolved?.Digest);
+        Assert.Null(filled.Value);
+        Assert.Null((await shared.GetAsync(tagKey)).Value);
+    }
+
     private sealed class GatedManifestStore : IManifestStore
     {
         private readonly ConcurrentDictionary<string, string> _tags = new();

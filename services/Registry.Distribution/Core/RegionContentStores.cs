@@ -9,12 +9,13 @@ public sealed record ContentStores(IBlobStore Blobs, IManifestStore Manifests, I
 public static class RegionContentStores
 {
     /// <summary>
-    /// The stores over <paramref name="storage"/> with the region's view of the shared cache, so a write here invalidates
-    /// what that region's distribution instances cached. Needs <see cref="DistributionExtensions.AddDistributionStores"/>.
+    /// The stores over <paramref name="storage"/>: they read storage itself, and a write here invalidates what that
+    /// region's distribution instances cached (the region's view of the shared cache).
+    /// Needs <see cref="DistributionExtensions.AddDistributionStores"/>.
     /// </summary>
     public static ContentStores Create(IServiceProvider services, IStorageDriverFactory storage, string region)
     {
-        var cache = new RegionScopedCache(services.GetRequiredKeyedService<IRegistryCache>(DistributionExtensions.SharedCache), region);
+        var cache = new InvalidationOnlyCache(new RegionScopedCache(services.GetRequiredKeyedService<IRegistryCache>(DistributionExtensions.SharedCache), region));
         var blobs = new CachingBlobStore(new StorageBlobStore(storage), cache);
         var manifests = new CachingManifestStore(DistributionExtensions.SoftDeleting(services, new StorageManifestStore(storage, blobs), storage), cache);
         var uploads = new StorageUploadStore(storage, blobs, services.GetRequiredService<UploadHashCache>(), services.GetRequiredService<TimeProvider>());

@@ -155,8 +155,7 @@ internal sealed partial class Reconciler(
                     var before = await Replicator.ReadTagAsync(regions.For(target).ForRegistry(repository.Registry), repository, tag, token);
                     if (before.Digest != digest)
                     {
-                        await replicator.CopyManifestAsync(repository, source, target, descriptor, depth: 0, token);
-                        await replicator.ApplyTagAsync(repository, tag, change, target, token);
+                        await replicator.CopyTaggedManifestAsync(repository, source, target, descriptor, tag, change, token);
                         Interlocked.Increment(ref repaired);
                     }
 

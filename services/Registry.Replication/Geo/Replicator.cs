@@ -52,10 +52,13 @@ internal sealed partial class Replicator(
         var change = pushed.Tag is { } tag ? new TagMarker(pushed.Digest, pushed.OccurredAt, pushed.Region, Deleted: false, TagEtag: null) : null;
         await ForEachAsync(targets, pushed.Registry, pushed.OccurredAt, async target =>
         {
-            await CopyManifestAsync(repository, pushed.Region, target, descriptor, depth: 0, cancellationToken);
-            if (change is not null)
+            if (change is null)
             {
-                await ApplyTagAsync(repository, pushed.Tag!, change, target, cancellationToken);
+                await CopyManifestAsync(repository, pushed.Region, target, descriptor, depth: 0, cancellationToken);
+            }
+            else
+            {
+                await CopyTaggedManifestAsync(repository, pushed.Region, target, descriptor, pushed.Tag!, change, cancellationToken);
             }
 
             await outbox.AddAsync(new ReplicaSynced
@@ -120,10 +123,25 @@ internal sealed partial class Replicator(
     }
 
     /// <summary>
+    /// Makes <paramref name="target"/> hold a tagged manifest and brings the tag to <paramref name="change"/>. The tag
+    /// goes first: writing it copies what the manifest needs and lands the manifest with it (one manifest write, not one
+    /// by digest and one more with the tag); the manifest is then copied by digest should the tag not have been written
+    /// (a newer change, or a local push, holds it).
+    /// </summary>
+    public async Task CopyTaggedManifestAsync(
+        RepositoryPath repository, string sourceRegion, string target, ManifestDescriptor descriptor, string tag, TagMarker change, CancellationToken cancellationToken)
+    {
+        await ApplyTagAsync(repository, tag, change, target, cancellationToken);
+        await CopyManifestAsync(repository, sourceRegion, target, descriptor, depth: 0, cancellationToken);
+    }
+
+    /// <summary>
     /// Makes <paramref name="target"/> hold the manifest (with every blob and child it needs) byte for byte; what it
     /// holds already is not copied again.
     /// </summary>
-    public async Task CopyManifestAsync(RepositoryPath repository, string sourceRegion, string target, ManifestDescriptor descriptor, int depth, CancellationToken cancellationToken)
+    /// <param name="dependenciesOnly">Copies what the manifest needs, not the manifest itself: a write that follows lands it.</param>
+    public async Task CopyManifestAsync(
+        RepositoryPath repository, string sourceRegion, string target, ManifestDescriptor descriptor, int depth, CancellationToken cancellationToken, bool dependenciesOnly = false)
     {
         var to = Stores(target);
         var manifestDigest = Digest.Parse(descriptor.Digest);
@@ -150,6 +168,11 @@ internal sealed partial class Replicator(
         foreach (var blob in manifest.RequiredBlobs)
         {
             await CopyBlobAsync(repository, sourceRegion, target, Digest.Parse(blob.Digest), cancellationToken);
+        }
+
+        if (dependenciesOnly)
+        {
+            return;
         }
 
         await to.Manifests.PutAsync(repository, Reference.Parse(descriptor.Digest), content, descriptor.MediaType, [], cancellationToken);
@@ -407,20 +430,22 @@ internal sealed partial class Replicator(
             else
             {
                 var to = Stores(region);
+                var holder = region;
                 if (await to.Manifests.ResolveAsync(repository, Reference.Parse(wanted), cancellationToken) is not { } descriptor)
                 {
-                    var (holder, fromDescriptor) = await FindManifestAsync(repository, wanted, [marker.Region, .. regions.Regions], cancellationToken);
-                    if (fromDescriptor is null)
+                    (var found, descriptor) = await FindManifestAsync(repository, wanted, [marker.Region, .. regions.Regions], cancellationToken);
+                    if (descriptor is null)
                     {
                         return null; // gone everywhere: a delete is on its way
                     }
 
-                    await CopyManifestAsync(repository, holder!, region, fromDescriptor, depth: 0, cancellationToken);
-                    descriptor = fromDescriptor;
+                    // What the manifest needs now; the manifest itself lands with the tag.
+                    holder = found!;
+                    await CopyManifestAsync(repository, holder, region, descriptor, depth: 0, cancellationToken, dependenciesOnly: true);
                 }
 
-                var content = await to.Manifests.ReadContentAsync(repository, descriptor, cancellationToken)
-                    ?? throw new InvalidOperationException($"{repository.Registry}/{repository.Name}@{wanted} has no content in {region}");
+                var content = await Stores(holder).Manifests.ReadContentAsync(repository, descriptor, cancellationToken)
+                    ?? throw new InvalidOperationException($"{repository.Registry}/{repository.Name}@{wanted} has no content in {holder}");
                 await to.Manifests.PutAsync(repository, Reference.Parse(tag), content, descriptor.MediaType, [], cancellationToken);
             }
 
