@@ -18,9 +18,12 @@
 # Scan on push is off on both hosts (SCAN_ON_PUSH=true turns it on): the scanner is not what is measured here.
 # APP=dir runs another build of Registry.Standalone (e.g. a copy of an earlier commit's output, to compare on equal terms).
 # HOST_ARGS adds settings to both hosts (e.g. "--Replication:ParallelRepositories=16"). Each run uses fresh data
-# directories under a new /tmp/registry-bench-replication.* (deleted at exit unless KEEP=1) and stops only what it started.
+# directories under a new $WORK_ROOT/registry-bench-replication.* (deleted at exit unless KEEP=1) and stops only what it
+# started. WORK_ROOT=/dev/shm puts both regions (and the storage baselines) on tmpfs: the service with the storage's cost
+# taken away, its own ceiling (ADR 0020).
 # Usage: [SMALL=300] [RATE=10] [CATCHUP=1000] [REPOS=50] [PUSHERS=8] [LARGE_MIB=1024] [POLL_MS=10] [BASE_PORT=5801]
-#        [REDIS_PORT=6391] [HOST_ARGS=...] [APP=dir] [OUT=dir] [SKIP_BUILD=1] [KEEP=1] [PHASES=catchup,small,paced,large]
+#        [REDIS_PORT=6391] [HOST_ARGS=...] [APP=dir] [OUT=dir] [SKIP_BUILD=1] [KEEP=1] [WORK_ROOT=/tmp]
+#        [PHASES=catchup,small,paced,large]
 #        bash eng/bench-replication.sh                     # results (Markdown + JSON) in $OUT
 set -euo pipefail
 # Throughput is measured without the tiers' request rates (they would cap it by design).
