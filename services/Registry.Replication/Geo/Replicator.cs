@@ -139,11 +139,8 @@ internal sealed partial class Replicator(
     /// Makes <paramref name="target"/> hold the manifest (with every blob and child it needs) byte for byte; what it
     /// holds already is not copied again.
     /// </summary>
-    /// <param name="dependenciesOnly">Copies what the manifest needs, not the manifest itself: a write that follows lands it.</param>
-    public async Task CopyManifestAsync(
-        RepositoryPath repository, string sourceRegion, string target, ManifestDescriptor descriptor, int depth, CancellationToken cancellationToken, bool dependenciesOnly = false)
+    public async Task CopyManifestAsync(RepositoryPath repository, string sourceRegion, string target, ManifestDescriptor descriptor, int depth, CancellationToken cancellationToken)
     {
-        var to = Stores(target);
         var manifestDigest = Digest.Parse(descriptor.Digest);
         var storage = regions.For(target).ForRegistry(repository.Registry);
         // Asked of storage, not the cache, which may remember content a deleted replica no longer holds.
@@ -153,6 +150,14 @@ internal sealed partial class Replicator(
             return;
         }
 
+        var content = await CopyDependenciesAsync(repository, sourceRegion, target, descriptor, depth, cancellationToken);
+        await Stores(target).Manifests.PutAsync(repository, Reference.Parse(descriptor.Digest), content, descriptor.MediaType, [], cancellationToken);
+    }
+
+    /// <summary>Copies into <paramref name="target"/> what the manifest needs — its child manifests and blobs — and answers its content.</summary>
+    private async Task<ReadOnlyMemory<byte>> CopyDependenciesAsync(
+        RepositoryPath repository, string sourceRegion, string target, ManifestDescriptor descriptor, int depth, CancellationToken cancellationToken)
+    {
         var from = Stores(sourceRegion);
         var content = await from.Manifests.ReadContentAsync(repository, descriptor, cancellationToken)
             ?? throw new InvalidOperationException($"{repository.Registry}/{repository.Name}@{descriptor.Digest} has no content in {sourceRegion}");
@@ -170,12 +175,7 @@ internal sealed partial class Replicator(
             await CopyBlobAsync(repository, sourceRegion, target, Digest.Parse(blob.Digest), cancellationToken);
         }
 
-        if (dependenciesOnly)
-        {
-            return;
-        }
-
-        await to.Manifests.PutAsync(repository, Reference.Parse(descriptor.Digest), content, descriptor.MediaType, [], cancellationToken);
+        return content;
     }
 
     /// <summary>
@@ -430,22 +430,24 @@ internal sealed partial class Replicator(
             else
             {
                 var to = Stores(region);
-                var holder = region;
-                if (await to.Manifests.ResolveAsync(repository, Reference.Parse(wanted), cancellationToken) is not { } descriptor)
+                ReadOnlyMemory<byte> content;
+                if (await to.Manifests.ResolveAsync(repository, Reference.Parse(wanted), cancellationToken) is { } descriptor)
                 {
-                    (var found, descriptor) = await FindManifestAsync(repository, wanted, [marker.Region, .. regions.Regions], cancellationToken);
+                    content = await to.Manifests.ReadContentAsync(repository, descriptor, cancellationToken)
+                        ?? throw new InvalidOperationException($"{repository.Registry}/{repository.Name}@{wanted} has no content in {region}");
+                }
+                else
+                {
+                    (var holder, descriptor) = await FindManifestAsync(repository, wanted, [marker.Region, .. regions.Regions], cancellationToken);
                     if (descriptor is null)
                     {
                         return null; // gone everywhere: a delete is on its way
                     }
 
                     // What the manifest needs now; the manifest itself lands with the tag.
-                    holder = found!;
-                    await CopyManifestAsync(repository, holder, region, descriptor, depth: 0, cancellationToken, dependenciesOnly: true);
+                    content = await CopyDependenciesAsync(repository, holder!, region, descriptor, depth: 0, cancellationToken);
                 }
 
-                var content = await Stores(holder).Manifests.ReadContentAsync(repository, descriptor, cancellationToken)
-                    ?? throw new InvalidOperationException($"{repository.Registry}/{repository.Name}@{wanted} has no content in {holder}");
                 await to.Manifests.PutAsync(repository, Reference.Parse(tag), content, descriptor.MediaType, [], cancellationToken);
             }
 
