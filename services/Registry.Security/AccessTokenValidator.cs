@@ -31,13 +31,14 @@ public readonly record struct TokenCheck(AccessGrant? Grant, string? Failure)
 public sealed class AccessTokenValidator(ISigningKeySource keys, IOptions<AccessTokenOptions> options, TimeProvider time)
 {
     public const string AccessClaim = "access";
-    private const string BearerPrefix = "Bearer ";
     public const string GrantTypeClaim = "grant_type";
     public const string RateLimitClaim = "rate_limit";
     public const string RefreshGrant = "refresh_token";
     public const string Algorithm = SecurityAlgorithms.EcdsaSha256;
 
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
+
+    private const string BearerPrefix = "Bearer ";
 
     // A client sends the same token with every request of a push or pull: its checked grant is remembered until it expires,
     // so the signature is verified once per token, not once per request.

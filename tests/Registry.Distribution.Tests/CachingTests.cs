@@ -107,7 +107,6 @@ public sealed class CachingTests
         Assert.Equal(GatedManifestStore.DigestOf("B"), resolved?.Digest);
     }
 
-    /// <summary>An in-memory manifest store whose writes can be held after they reached "storage".</summary>
     [Fact]
     public async Task Replication_reads_storage_not_the_cache_and_still_invalidates_what_it_changes()
     {
@@ -129,6 +128,7 @@ public sealed class CachingTests
         Assert.Null((await shared.GetAsync(tagKey)).Value);
     }
 
+    /// <summary>An in-memory manifest store whose writes can be held after they reached "storage".</summary>
     private sealed class GatedManifestStore : IManifestStore
     {
         private readonly ConcurrentDictionary<string, string> _tags = new();
